@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+export const EngineKind = z.enum(["llama-cpp", "openai-compatible"]);
+export type EngineKind = z.infer<typeof EngineKind>;
+
+/** Which model answers and how it samples. Unset fields fall back to the instance configuration. */
+export const ModelSettings = z.object({
+  engine: EngineKind.optional().describe("Engine to use; defaults to the instance's engine."),
+  model: z.string().trim().min(1).max(500).optional()
+    .describe("GGUF path, hf: URI, or the upstream model name; defaults to the instance's model."),
+  temperature: z.number().min(0).max(2).default(0.8),
+  topP: z.number().gt(0).max(1).optional(),
+  maxTokens: z.number().int().min(1).max(32_768).default(512),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+});
+export type ModelSettings = z.infer<typeof ModelSettings>;
+
+export const ExampleDialogue = z.object({
+  user: z.string().trim().min(1).max(4_000),
+  agent: z.string().trim().min(1).max(4_000),
+});
+export type ExampleDialogue = z.infer<typeof ExampleDialogue>;
+
+const shortText = (max: number) => z.string().trim().max(max);
+const list = (itemMax: number, count: number) => z.array(z.string().trim().min(1).max(itemMax)).max(count);
+
+export const Handle = z.string().trim().toLowerCase()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, "use 1-40 lowercase letters, digits or dashes (not at the ends)");
+
+/** Everything an owner writes about their agent. Versioned as a whole. */
+export const AgentProfile = z.object({
+  name: z.string().trim().min(1, "give the agent a name").max(80),
+  handle: Handle.optional().describe("URL-safe unique name; derived from the name when omitted."),
+  tagline: shortText(160).default(""),
+  avatar: z.string().trim().max(2_000).default("").describe("Image URL or data: URI."),
+  description: shortText(2_000).default(""),
+  personality: shortText(4_000).default(""),
+  traits: list(60, 30).default([]),
+  interests: list(80, 30).default([]),
+  tone: shortText(1_000).default("").describe("Tone and style of speech."),
+  instructions: shortText(8_000).default(""),
+  greetings: list(2_000, 10).default([]),
+  exampleDialogues: z.array(ExampleDialogue).max(20).default([]),
+  avoidTopics: list(200, 50).default([]),
+  model: ModelSettings.default({ temperature: 0.8, maxTokens: 512 }),
+});
+export type AgentProfile = z.infer<typeof AgentProfile>;
+export type AgentProfileInput = z.input<typeof AgentProfile>;
+
+/** A partial edit: any subset of the profile. Produces a new version. */
+export const AgentPatch = z.object({
+  name: AgentProfile.shape.name.optional(),
+  handle: Handle.optional(),
+  tagline: shortText(160).optional(),
+  avatar: z.string().trim().max(2_000).optional(),
+  description: shortText(2_000).optional(),
+  personality: shortText(4_000).optional(),
+  traits: list(60, 30).optional(),
+  interests: list(80, 30).optional(),
+  tone: shortText(1_000).optional(),
+  instructions: shortText(8_000).optional(),
+  greetings: list(2_000, 10).optional(),
+  exampleDialogues: z.array(ExampleDialogue).max(20).optional(),
+  avoidTopics: list(200, 50).optional(),
+  model: ModelSettings.partial().optional(),
+}).strict();
+export type AgentPatch = z.infer<typeof AgentPatch>;
+
+export const Agent = AgentProfile.extend({
+  id: z.string(),
+  handle: Handle,
+  version: z.number().int().min(1),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Agent = z.infer<typeof Agent>;
+
+export const AgentVersionSummary = z.object({
+  version: z.number().int().min(1),
+  createdAt: z.string(),
+  name: z.string(),
+});
+export type AgentVersionSummary = z.infer<typeof AgentVersionSummary>;

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { Agent, AgentVersionSummary } from "./agent.js";
+import { Conversation, Message } from "./chat.js";
+
+export const IdParams = z.object({ id: z.string().min(1).max(100) });
+export const AgentVersionParams = IdParams.extend({ version: z.coerce.number().int().min(1) });
+export const ReplyParams = z.object({ id: z.string().min(1).max(100), messageId: z.string().min(1).max(100) });
+
+export const Page = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().max(100).optional().describe("Cursor: return items older than this id."),
+});
+
+export const AgentList = z.object({ agents: z.array(Agent) });
+export const AgentVersionList = z.object({ versions: z.array(AgentVersionSummary) });
+
+export const CreateConversation = z.object({
+  agentId: z.string().min(1).max(100),
+  participantId: z.string().trim().min(1).max(200).default("local"),
+  title: z.string().trim().max(200).optional(),
+}).strict();
+export type CreateConversation = z.infer<typeof CreateConversation>;
+
+export const ConversationWithMessages = z.object({ conversation: Conversation, messages: z.array(Message) });
+export const ConversationList = z.object({ conversations: z.array(Conversation) });
+export const ConversationListQuery = Page.extend({ agentId: z.string().max(100).optional() });
+
+export const PostMessage = z.object({
+  content: z.string().trim().min(1, "write a message").max(32_000),
+  /** Stream the reply as Server-Sent Events (default) or wait for the whole reply as JSON. */
+  stream: z.boolean().default(true),
+}).strict();
+export type PostMessage = z.infer<typeof PostMessage>;
+
+export const Regenerate = z.object({ stream: z.boolean().default(true) }).strict();
+
+/** The non-streaming reply. */
+export const TurnResult = z.object({ userMessage: Message.nullable(), reply: Message });
+export type TurnResult = z.infer<typeof TurnResult>;
+
+export const Health = z.object({ status: z.literal("ok") });
+export const Readiness = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+});

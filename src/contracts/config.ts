@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { EngineKind } from "./agent.js";
+
+/** The default model when none is configured: a small instruct model, downloaded on first start. */
+export const DEFAULT_MODEL = "hf:bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M";
+
+const positiveInt = z.coerce.number().int().min(1);
+
+export const Config = z.object({
+  host: z.string().default("127.0.0.1"),
+  port: z.coerce.number().int().min(0).max(65_535).default(4321),
+  dataDir: z.string().default(".atelier").describe("Database and downloaded models live here."),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  engine: EngineKind.default("llama-cpp"),
+  /** GGUF path or hf: URI (llama-cpp), or the upstream model name (openai-compatible). */
+  model: z.string().trim().min(1).default(DEFAULT_MODEL),
+  modelsDir: z.string().optional().describe("Where pulled models are cached; defaults to <dataDir>/models."),
+  llama: z.object({
+    /** CPU threads for generation; default: the machine's cores less one (see README, Performance). */
+    threads: positiveInt.optional(),
+    gpu: z.enum(["auto", "cuda", "vulkan", "metal", "off"]).default("auto"),
+    /** Context window per conversation, in tokens; default: the model's training context, capped at 4096. */
+    contextSize: positiveInt.optional(),
+    /**
+     * Context sequences per model: how many conversations generate at once, and how many idle
+     * conversations keep their KV cache warm (least recently used is evicted first).
+     */
+    sequences: positiveInt.max(64).default(8),
+  }).prefault({}),
+  openai: z.object({
+    baseUrl: z.string().url().default("http://127.0.0.1:8000/v1"),
+    apiKey: z.string().default("not-needed"),
+    timeoutMs: positiveInt.default(120_000),
+    /** The upstream's context window; used for prompt budgeting. */
+    contextSize: positiveInt.default(8192),
+  }).prefault({}),
+  /** A reply keeps generating this long after its last listener went away, so a client can resume it. */
+  detachedReplyGraceMs: z.coerce.number().int().min(0).default(15_000),
+});
+export type Config = z.infer<typeof Config>;
+export type ConfigInput = z.input<typeof Config>;

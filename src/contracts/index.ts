@@ -1,0 +1,5 @@
+export * from "./errors.js";
+export * from "./agent.js";
+export * from "./chat.js";
+export * from "./api.js";
+export * from "./config.js";

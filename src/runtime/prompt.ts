@@ -1,0 +1,71 @@
+import { AtelierError, type ChatMessage } from "../contracts/index.js";
+
+export interface PromptBudgetInput {
+  /** Persona and safety text; always included whole, never truncated. */
+  system: string;
+  /** Oldest first; the last message is the one being answered. */
+  history: readonly ChatMessage[];
+  contextSize: number;
+  /** Tokens wanted for the reply. At most half the context is reserved for it. */
+  replyTokens: number;
+  countTokens: (messages: readonly ChatMessage[]) => Promise<number>;
+  /**
+   * History is dropped in whole multiples of this many messages, oldest first. Dropping in steps keeps
+   * the start of the prompt identical for several turns, so the KV cache stays reusable instead of
+   * every turn shifting the window by one message and re-evaluating everything.
+   */
+  dropStep?: number;
+}
+
+export interface PromptPlan {
+  messages: ChatMessage[];
+  promptTokens: number;
+  /** Oldest history messages left out because they did not fit. */
+  droppedMessages: number;
+  /** Tokens reserved for the reply. */
+  replyBudget: number;
+}
+
+export function replyReserve(contextSize: number, replyTokens: number): number {
+  return Math.max(1, Math.min(replyTokens, Math.floor(contextSize / 2)));
+}
+
+/**
+ * Fits persona + history into the context: persona first and whole, then as much of the most recent
+ * history as fits. Fails with context_overflow when the persona and the latest message alone do not fit.
+ */
+export async function assemblePrompt(input: PromptBudgetInput): Promise<PromptPlan> {
+  const { history } = input;
+  if (history.length === 0) throw new AtelierError("bad_request", "There is no message to answer.");
+  const replyBudget = replyReserve(input.contextSize, input.replyTokens);
+  const budget = input.contextSize - replyBudget;
+  const system: ChatMessage = { role: "system", content: input.system };
+  const build = (dropped: number): ChatMessage[] => [system, ...history.slice(dropped)];
+
+  const full = await input.countTokens(build(0));
+  if (full <= budget) return { messages: build(0), promptTokens: full, droppedMessages: 0, replyBudget };
+
+  const lastOnly = history.length - 1;
+  const minimal = await input.countTokens(build(lastOnly));
+  if (minimal > budget) {
+    throw new AtelierError(
+      "context_overflow",
+      `The agent's profile and the latest message need ${minimal} tokens, but the model's context holds ` +
+        `${input.contextSize} with ${replyBudget} kept for the reply. Shorten the profile or the message, ` +
+        `lower the reply length, or use a model with a larger context.`,
+    );
+  }
+
+  // Smallest number of oldest messages to drop so the rest fits (token count shrinks as we drop more).
+  let low = 1;
+  let high = lastOnly;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if ((await input.countTokens(build(middle))) <= budget) high = middle;
+    else low = middle + 1;
+  }
+  const step = Math.max(1, input.dropStep ?? 1);
+  const dropped = Math.min(lastOnly, Math.ceil(low / step) * step);
+  const messages = build(dropped);
+  return { messages, promptTokens: await input.countTokens(messages), droppedMessages: dropped, replyBudget };
+}
