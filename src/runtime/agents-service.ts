@@ -1,0 +1,104 @@
+import {
+  AgentPatch,
+  AgentProfile,
+  AtelierError,
+  parseWith,
+  type Agent,
+  type AgentProfileInput,
+  type AgentVersionSummary,
+} from "../contracts/index.js";
+import type { AgentRepository } from "../store/agents.js";
+import { newId, slugify } from "./ids.js";
+
+const MAX_HANDLE_ATTEMPTS = 50;
+
+/** Agent use cases: validation, handles, versioning. Accepts an agent id or its handle everywhere. */
+export class AgentsService {
+  readonly #agents: AgentRepository;
+  readonly #now: () => Date;
+
+  constructor(options: { agents: AgentRepository; now?: () => Date }) {
+    this.#agents = options.agents;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async create(input: AgentProfileInput): Promise<Agent> {
+    const profile = parseWith(AgentProfile, input, "agent");
+    const now = this.#now().toISOString();
+    if (profile.handle) return this.#agents.create({ id: newId("agt"), handle: profile.handle, profile, now });
+    const base = slugify(profile.name);
+    for (let attempt = 1; attempt <= MAX_HANDLE_ATTEMPTS; attempt++) {
+      const handle = attempt === 1 ? base : `${base.slice(0, 36)}-${attempt}`;
+      if (await this.#agents.getByHandle(handle)) continue;
+      try {
+        return await this.#agents.create({ id: newId("agt"), handle, profile: { ...profile, handle }, now });
+      } catch (error) {
+        if (!AtelierError.is(error, "conflict")) throw error; // lost a race for this handle; try the next
+      }
+    }
+    throw new AtelierError("conflict", `Too many agents are named like "${profile.name}". Choose a handle yourself.`);
+  }
+
+  async get(idOrHandle: string): Promise<Agent> {
+    const agent = (await this.#agents.get(idOrHandle)) ?? (await this.#agents.getByHandle(idOrHandle.toLowerCase()));
+    if (!agent) throw new AtelierError("not_found", `No agent "${idOrHandle}". List agents with GET /api/agents.`);
+    return agent;
+  }
+
+  list(): Promise<Agent[]> {
+    return this.#agents.list();
+  }
+
+  async update(idOrHandle: string, patchInput: unknown, expectedVersion?: number): Promise<Agent> {
+    const patch = parseWith(AgentPatch, patchInput, "agent changes");
+    const current = await this.get(idOrHandle);
+    const merged = parseWith(
+      AgentProfile,
+      { ...profileOf(current), ...patch, model: { ...current.model, ...(patch.model ?? {}) } },
+      "agent",
+    );
+    const handle = patch.handle ?? current.handle;
+    return this.#agents.update({
+      id: current.id,
+      handle,
+      profile: { ...merged, handle },
+      now: this.#now().toISOString(),
+      ...(expectedVersion === undefined ? {} : { expectedVersion }),
+    });
+  }
+
+  async delete(idOrHandle: string): Promise<void> {
+    const agent = await this.get(idOrHandle);
+    await this.#agents.delete(agent.id);
+  }
+
+  async versions(idOrHandle: string): Promise<AgentVersionSummary[]> {
+    const agent = await this.get(idOrHandle);
+    return this.#agents.listVersions(agent.id);
+  }
+
+  async version(idOrHandle: string, version: number): Promise<Agent> {
+    const agent = await this.get(idOrHandle);
+    const found = await this.#agents.getVersion(agent.id, version);
+    if (!found) throw new AtelierError("not_found", `Agent "${agent.name}" has no version ${version} (latest is ${agent.version}).`);
+    return found;
+  }
+
+  /** Restoring makes an old version's profile the newest version; history is never rewritten. */
+  async restore(idOrHandle: string, version: number): Promise<Agent> {
+    const old = await this.version(idOrHandle, version);
+    const current = await this.get(idOrHandle);
+    return this.#agents.update({
+      id: current.id,
+      handle: current.handle,
+      profile: { ...profileOf(old), handle: current.handle },
+      now: this.#now().toISOString(),
+    });
+  }
+}
+
+/** The versioned part of an agent, without its identity and timestamps. */
+export function profileOf(agent: Agent): AgentProfile {
+  const { id: _id, version: _version, createdAt: _createdAt, updatedAt: _updatedAt, ...profile } = agent;
+  return profile;
+}

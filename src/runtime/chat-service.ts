@@ -1,0 +1,307 @@
+import {
+  AtelierError,
+  CreateConversation,
+  parseWith,
+  type Agent,
+  type ChatMessage,
+  type Conversation,
+  type FinishReason,
+  type Message,
+  type TokenUsage,
+  type TurnResult,
+} from "../contracts/index.js";
+import type { ChatEngine, EngineProvider } from "../engine/chat-engine.js";
+import type { Store } from "../store/store.js";
+import type { AgentsService } from "./agents-service.js";
+import { newId } from "./ids.js";
+import type { Logger } from "./logger.js";
+import { renderPersona } from "./persona.js";
+import { assemblePrompt, type PromptPlan } from "./prompt.js";
+import type { ReplyHub, ReplyRun } from "./reply-hub.js";
+
+export interface ChatServiceOptions {
+  store: Store;
+  agents: AgentsService;
+  engines: EngineProvider;
+  hub: ReplyHub;
+  logger: Logger;
+  now?: () => Date;
+  /** How often streamed text is saved, so a crash loses at most this much of a reply. */
+  progressSaveMs?: number;
+  /** History is dropped in steps of this many messages when it no longer fits (see assemblePrompt). */
+  historyDropStep?: number;
+}
+
+interface PreparedTurn {
+  agent: Agent;
+  engine: ChatEngine;
+  plan: PromptPlan;
+}
+
+/** The turn pipeline: persona -> budgeted prompt -> engine stream -> persistence -> ChatEvents. */
+export class ChatService {
+  readonly #options: ChatServiceOptions;
+  readonly #now: () => Date;
+
+  constructor(options: ChatServiceOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async createConversation(input: unknown): Promise<{ conversation: Conversation; messages: Message[] }> {
+    const request = parseWith(CreateConversation, input, "conversation");
+    const agent = await this.#options.agents.get(request.agentId);
+    const now = this.#now().toISOString();
+    const { conversations } = this.#options.store;
+    const conversation = await conversations.create({
+      id: newId("cnv"),
+      agentId: agent.id,
+      participantId: request.participantId,
+      title: request.title ?? `Chat with ${agent.name}`,
+      now,
+    });
+    const greeting = agent.greetings[0];
+    if (greeting) {
+      await conversations.appendMessage({
+        id: newId("msg"),
+        conversationId: conversation.id,
+        role: "assistant",
+        content: greeting,
+        status: "complete",
+        agentVersion: agent.version,
+        createdAt: now,
+        completedAt: now,
+      });
+    }
+    return { conversation, messages: await conversations.listMessages(conversation.id) };
+  }
+
+  async getConversation(id: string): Promise<{ conversation: Conversation; messages: Message[] }> {
+    const conversation = await this.#conversation(id);
+    return { conversation, messages: await this.#options.store.conversations.listMessages(id) };
+  }
+
+  listConversations(query: { agentId?: string | undefined; limit: number; before?: string | undefined }): Promise<Conversation[]> {
+    return this.#options.store.conversations.list({
+      limit: query.limit,
+      ...(query.agentId ? { agentId: query.agentId } : {}),
+      ...(query.before ? { before: query.before } : {}),
+    });
+  }
+
+  async deleteConversation(id: string): Promise<void> {
+    await this.#conversation(id);
+    const active = this.#options.hub.activeIn(id);
+    if (active) {
+      active.abort("The conversation was deleted.");
+      await active.finished;
+    }
+    await this.#options.store.conversations.delete(id);
+  }
+
+  /** Stores the user's message and starts the reply. Fails (changing nothing) when the turn cannot run. */
+  async sendMessage(input: { conversationId: string; content: string }): Promise<{ run: ReplyRun; userMessage: Message }> {
+    const conversation = await this.#conversation(input.conversationId);
+    const run = this.#options.hub.begin(conversation.id, newId("msg"));
+    try {
+      const history = await this.#history(conversation.id);
+      history.push({ role: "user", content: input.content });
+      const prepared = await this.#prepare(conversation, history);
+      const now = this.#now().toISOString();
+      const userMessage = await this.#options.store.conversations.appendMessage({
+        id: newId("msg"),
+        conversationId: conversation.id,
+        role: "user",
+        content: input.content,
+        status: "complete",
+        createdAt: now,
+        completedAt: now,
+      });
+      await this.#startReply({ run, conversation, prepared, userMessageId: userMessage.id });
+      return { run, userMessage };
+    } catch (error) {
+      this.#options.hub.discard(run);
+      throw error;
+    }
+  }
+
+  /** Answers the last user message again; the previous reply is kept but leaves the history. */
+  async regenerate(input: { conversationId: string }): Promise<ReplyRun> {
+    const conversation = await this.#conversation(input.conversationId);
+    const run = this.#options.hub.begin(conversation.id, newId("msg"));
+    try {
+      const messages = await this.#options.store.conversations.listMessages(conversation.id);
+      const last = messages.at(-1);
+      const replacing = last?.role === "assistant" ? last : undefined;
+      const answered = replacing ? messages.slice(0, -1) : messages;
+      if (!answered.some((message) => message.role === "user")) {
+        throw new AtelierError("bad_request", "There is no reply to regenerate yet: send a message first.");
+      }
+      const prepared = await this.#prepare(conversation, toHistory(answered));
+      await this.#startReply({ run, conversation, prepared, userMessageId: null });
+      if (replacing) await this.#options.store.conversations.replaceMessage(replacing.id, run.messageId);
+      return run;
+    } catch (error) {
+      this.#options.hub.discard(run);
+      throw error;
+    }
+  }
+
+  /** Stops a reply in flight. False when it already ended. */
+  async abortReply(conversationId: string, messageId: string): Promise<boolean> {
+    await this.#conversation(conversationId);
+    const run = this.#options.hub.get(messageId);
+    if (!run || run.conversationId !== conversationId) {
+      const message = await this.#options.store.conversations.getMessage(messageId);
+      if (!message || message.conversationId !== conversationId) {
+        throw new AtelierError("not_found", `No reply "${messageId}" in this conversation.`);
+      }
+      return false;
+    }
+    return run.abort("Stopped by the user.");
+  }
+
+  /** Waits for a reply to end and returns what was stored. */
+  async result(run: ReplyRun, userMessageId: string | null): Promise<TurnResult> {
+    await run.finished;
+    const outcome = run.outcome;
+    if (outcome?.type === "error") throw new AtelierError(outcome.code, outcome.message);
+    const { conversations } = this.#options.store;
+    const reply = await conversations.getMessage(run.messageId);
+    if (!reply) throw new AtelierError("internal", "The reply was not stored.");
+    const userMessage = userMessageId ? ((await conversations.getMessage(userMessageId)) ?? null) : null;
+    return { userMessage, reply };
+  }
+
+  async #conversation(id: string): Promise<Conversation> {
+    const conversation = await this.#options.store.conversations.get(id);
+    if (!conversation) throw new AtelierError("not_found", `No conversation "${id}".`);
+    return conversation;
+  }
+
+  async #history(conversationId: string): Promise<ChatMessage[]> {
+    return toHistory(await this.#options.store.conversations.listMessages(conversationId));
+  }
+
+  async #prepare(conversation: Conversation, history: ChatMessage[]): Promise<PreparedTurn> {
+    const agent = await this.#options.agents.get(conversation.agentId);
+    const engine = await this.#options.engines.resolve({ engine: agent.model.engine, model: agent.model.model });
+    const plan = await assemblePrompt({
+      system: renderPersona(agent),
+      history,
+      contextSize: engine.capabilities.contextSize,
+      replyTokens: agent.model.maxTokens,
+      countTokens: (messages) => engine.countTokens(messages),
+      dropStep: this.#options.historyDropStep ?? 8,
+    });
+    return { agent, engine, plan };
+  }
+
+  async #startReply(input: {
+    run: ReplyRun;
+    conversation: Conversation;
+    prepared: PreparedTurn;
+    userMessageId: string | null;
+  }): Promise<void> {
+    const { run, conversation, prepared } = input;
+    const startedAt = performance.now();
+    await this.#options.store.conversations.appendMessage({
+      id: run.messageId,
+      conversationId: conversation.id,
+      role: "assistant",
+      content: "",
+      status: "incomplete",
+      model: prepared.engine.modelId,
+      agentVersion: prepared.agent.version,
+      createdAt: this.#now().toISOString(),
+    });
+    run.push({
+      type: "message-start",
+      messageId: run.messageId,
+      conversationId: conversation.id,
+      userMessageId: input.userMessageId,
+      model: prepared.engine.modelId,
+      agentVersion: prepared.agent.version,
+    });
+    void this.#generate({ run, conversation, prepared, startedAt });
+  }
+
+  async #generate(input: { run: ReplyRun; conversation: Conversation; prepared: PreparedTurn; startedAt: number }): Promise<void> {
+    const { run, prepared } = input;
+    const { conversations } = this.#options.store;
+    const saveEveryMs = this.#options.progressSaveMs ?? 250;
+    const elapsed = () => Math.round((performance.now() - input.startedAt) * 100) / 100;
+    let text = "";
+    let firstTokenMs: number | null = null;
+    let lastSave = performance.now();
+    let finishReason: FinishReason = "error";
+    let usage: TokenUsage | null = null;
+    let failure: AtelierError | undefined;
+    try {
+      const events = prepared.engine.streamChat(
+        {
+          messages: prepared.plan.messages,
+          sampling: {
+            temperature: prepared.agent.model.temperature,
+            maxTokens: Math.min(prepared.agent.model.maxTokens, prepared.plan.replyBudget),
+            topP: prepared.agent.model.topP,
+            seed: prepared.agent.model.seed,
+          },
+          sessionKey: input.conversation.id,
+        },
+        { signal: run.signal },
+      );
+      for await (const event of events) {
+        if (event.type === "generation-end") {
+          finishReason = event.finishReason;
+          usage = event.usage;
+          continue;
+        }
+        if (!event.delta) continue;
+        firstTokenMs ??= elapsed();
+        text += event.delta;
+        run.push({ type: "text-delta", messageId: run.messageId, delta: event.delta });
+        if (performance.now() - lastSave >= saveEveryMs) {
+          lastSave = performance.now();
+          await conversations.saveProgress(run.messageId, text);
+        }
+      }
+    } catch (error) {
+      failure = AtelierError.is(error)
+        ? error
+        : new AtelierError("engine_error", "The model failed while writing the reply. Try again.", { cause: error });
+      finishReason = run.signal.aborted ? "aborted" : "error";
+      this.#options.logger.error({ err: error, conversationId: run.conversationId, messageId: run.messageId }, "reply failed");
+    }
+    const durationMs = elapsed();
+    const finalUsage = usage ?? { promptTokens: prepared.plan.promptTokens, evaluatedPromptTokens: 0, completionTokens: 0 };
+    try {
+      await conversations.completeMessage(run.messageId, {
+        content: text,
+        status: finishReason === "stop" || finishReason === "length" ? "complete" : "incomplete",
+        finishReason,
+        usage: finalUsage,
+        completedAt: this.#now().toISOString(),
+        firstTokenMs,
+        durationMs,
+      });
+      if (failure && finishReason !== "aborted") {
+        run.push({ type: "error", messageId: run.messageId, code: failure.code, message: failure.message });
+      } else {
+        run.push({ type: "message-end", messageId: run.messageId, finishReason, usage: finalUsage, firstTokenMs, durationMs });
+      }
+    } catch (error) {
+      this.#options.logger.error({ err: error, messageId: run.messageId }, "could not store the end of a reply");
+      run.push({ type: "error", messageId: run.messageId, code: "internal", message: "The reply could not be saved." });
+    } finally {
+      run.finish();
+    }
+  }
+}
+
+/** The messages the model conditions on: replaced replies are gone already; empty failed replies add nothing. */
+function toHistory(messages: readonly Message[]): ChatMessage[] {
+  return messages
+    .filter((message) => message.role === "user" || message.content.length > 0)
+    .map((message) => ({ role: message.role, content: message.content }));
+}
