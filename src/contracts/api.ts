@@ -12,7 +12,9 @@ export const Page = z.object({
 });
 
 export const AgentList = z.object({ agents: z.array(Agent) });
+export type AgentList = z.infer<typeof AgentList>;
 export const AgentVersionList = z.object({ versions: z.array(AgentVersionSummary) });
+export type AgentVersionList = z.infer<typeof AgentVersionList>;
 
 export const CreateConversation = z.object({
   agentId: z.string().min(1).max(100),
@@ -22,8 +24,11 @@ export const CreateConversation = z.object({
 export type CreateConversation = z.infer<typeof CreateConversation>;
 
 export const ConversationWithMessages = z.object({ conversation: Conversation, messages: z.array(Message) });
+export type ConversationWithMessages = z.infer<typeof ConversationWithMessages>;
 export const ConversationList = z.object({ conversations: z.array(Conversation) });
+export type ConversationList = z.infer<typeof ConversationList>;
 export const ConversationListQuery = Page.extend({ agentId: z.string().max(100).optional() });
+export type ConversationListQuery = z.infer<typeof ConversationListQuery>;
 
 export const PostMessage = z.object({
   content: z.string().trim().min(1, "write a message").max(32_000),
@@ -33,13 +38,19 @@ export const PostMessage = z.object({
 export type PostMessage = z.infer<typeof PostMessage>;
 
 export const Regenerate = z.object({ stream: z.boolean().default(true) }).strict();
+export type Regenerate = z.infer<typeof Regenerate>;
 
 /** The non-streaming reply. */
 export const TurnResult = z.object({ userMessage: Message.nullable(), reply: Message });
 export type TurnResult = z.infer<typeof TurnResult>;
 
 export const Health = z.object({ status: z.literal("ok") });
+export type Health = z.infer<typeof Health>;
 export const Readiness = z.object({
   status: z.enum(["ready", "not_ready"]),
   checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
 });
+export type Readiness = z.infer<typeof Readiness>;
+
+export const AbortResult = z.object({ aborted: z.boolean() });
+export type AbortResult = z.infer<typeof AbortResult>;

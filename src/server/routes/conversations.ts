@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  AbortResult,
   AtelierError,
   ConversationList,
   ConversationListQuery,
@@ -93,7 +94,7 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
     route({
       method: "POST", url: "/api/conversations/:id/replies/:messageId/abort", tag: "conversations",
       summary: "Stop a reply that is being written; what was written so far is kept as incomplete",
-      params: ReplyParams, responses: { 202: z.object({ aborted: z.boolean() }) },
+      params: ReplyParams, responses: { 202: AbortResult },
       handler: async ({ params }) => ({ status: 202, body: { aborted: await chat.abortReply(params.id, params.messageId) } }),
     }),
   ];

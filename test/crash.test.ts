@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Agent, ConversationWithMessages } from "../src/contracts/index.js";
+import { readSse } from "./support/sse.js";
+import { testModelPath } from "./support/models.js";
+import { removeDir } from "./support/server.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bin = path.join(root, "bin/atelier.js");
+const ITERATIONS = 3;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== "object" || !address) throw new Error("no port");
+  return address.port;
+}
+
+async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  if (!existsSync(path.join(root, "dist/src/cli/main.js"))) throw new Error("Build first: npm run build (npm test does).");
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, "serve"], {
+    env: {
+      ...process.env,
+      ATELIER_PORT: String(port),
+      ATELIER_DATA_DIR: dataDir,
+      // Random weights practically never emit end-of-text, so replies run long enough to be cut.
+      ATELIER_MODEL: testModelPath("llama-2-tiny-random.gguf"),
+      ATELIER_THREADS: "1",
+      ATELIER_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null) throw new Error(`atelier serve exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
+    if (ready) return { child, url };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error("atelier serve did not become ready");
+}
+
+async function json<T>(url: string, method: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), "atelier-crash-"));
+afterAll(() => removeDir(dataDir));
+
+describe("kill -9 during replies and writes", () => {
+  it(`loses no acknowledged data and never shows a cut reply as complete (${ITERATIONS} kills)`, { timeout: 120_000 }, async () => {
+    const acknowledgedAgents: string[] = [];
+    const cutReplies: { conversationId: string; messageId: string; streamed: string }[] = [];
+
+    for (let iteration = 0; iteration < ITERATIONS; iteration++) {
+      const { child, url } = await serve(dataDir);
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      const agent = await json<Agent>(`${url}/api/agents`, "POST", {
+        name: `Crash ${iteration}`,
+        model: { maxTokens: 4000, temperature: 1 },
+      });
+      acknowledgedAgents.push(agent.id);
+      const { conversation } = await json<ConversationWithMessages>(`${url}/api/conversations`, "POST", { agentId: agent.id });
+
+      // Writes in flight while the process dies: every one acknowledged must survive.
+      let writing = true;
+      const writer = (async () => {
+        for (let index = 0; writing; index++) {
+          try {
+            const created = await json<Agent>(`${url}/api/agents`, "POST", { name: `Writer ${iteration}-${index}` });
+            acknowledgedAgents.push(created.id);
+          } catch {
+            return;
+          }
+        }
+      })();
+
+      const response = await fetch(`${url}/api/conversations/${conversation.id}/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ content: "Once upon a time" }),
+      });
+      let messageId = "";
+      let streamed = "";
+      let firstDeltaAt = 0;
+      // Right at the start on the first kill, after a progress save (every 250 ms) on the others.
+      const killAfterMs = [0, 300, 600][iteration % 3]!;
+      try {
+        for await (const { event } of readSse(response)) {
+          if (event.type === "message-start") messageId = event.messageId;
+          if (event.type === "text-delta") {
+            streamed += event.delta;
+            firstDeltaAt ||= performance.now();
+            if (performance.now() - firstDeltaAt >= killAfterMs) child.kill("SIGKILL");
+          }
+          if (event.type === "message-end") throw new Error("the reply finished before the kill; make it longer");
+        }
+      } catch (error) {
+        if ((error as Error).message.includes("finished before")) throw error;
+      }
+      writing = false;
+      await writer;
+      await exited;
+      cutReplies.push({ conversationId: conversation.id, messageId, streamed });
+    }
+
+    const database = new Database(path.join(dataDir, "atelier.db"));
+    expect(database.pragma("integrity_check", { simple: true })).toBe("ok");
+    database.close();
+
+    const { child, url } = await serve(dataDir);
+    try {
+      for (const id of acknowledgedAgents) expect((await fetch(`${url}/api/agents/${id}`)).status).toBe(200);
+      for (const cut of cutReplies) {
+        const { messages } = await json<ConversationWithMessages>(`${url}/api/conversations/${cut.conversationId}`, "GET");
+        expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+        const reply = messages[1]!;
+        expect(reply.id).toBe(cut.messageId);
+        expect(reply.status).toBe("incomplete");
+        expect(cut.streamed.startsWith(reply.content)).toBe(true);
+      }
+      // A conversation with a cut reply goes on.
+      const last = cutReplies.at(-1)!;
+      const next = await json<{ reply: { status: string } }>(`${url}/api/conversations/${last.conversationId}/messages`, "POST", {
+        content: "And then?",
+        stream: false,
+      });
+      expect(next.reply.status).toBe("complete");
+      console.log(`crash test: ${ITERATIONS} kills, ${acknowledgedAgents.length} acknowledged writes all present`);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
