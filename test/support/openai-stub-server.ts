@@ -56,6 +56,8 @@ export interface OpenAIStubOptions {
   error?: StubErrorResponse;
   /** Destroy the socket after this many content chunks (simulates a crashed upstream). */
   failAfterChunks?: number;
+  /** After this many content chunks, send an in-stream `{"error":...}` event and end, as vLLM does when generation fails. */
+  streamError?: { afterChunks: number; message: string };
   /** Send this many content chunks, then send nothing more until the client goes away. */
   stallAfterChunks?: number;
   /** Models served; a request naming another model gets vLLM's 404. Default: any model is accepted. */
@@ -265,8 +267,9 @@ function writeStream(
   const stallAt = options.stallAfterChunks;
   const delay = options.chunkDelayMs ?? 0;
 
+  const streamError = options.streamError;
   // The fast path: one write for the whole stream, no timers.
-  if (delay <= 0 && failAt === undefined && stallAt === undefined) {
+  if (delay <= 0 && failAt === undefined && stallAt === undefined && streamError === undefined) {
     res.end(openingFrame + contentFrames.join("") + closingFrames);
     return;
   }
@@ -284,6 +287,11 @@ function writeStream(
     while (index < contentFrames.length) {
       // Stalling: wait for the client to give up; its `close` ends the exchange.
       if (index === stallAt) return;
+      if (index === streamError?.afterChunks) {
+        const event = { error: { message: streamError.message, type: "InternalServerError", param: null, code: 500 } };
+        res.end(`data: ${JSON.stringify(event)}\n\ndata: [DONE]\n\n`);
+        return;
+      }
       const frame = contentFrames[index++];
       if (index === failAfter) {
         res.write(frame, destroy);
