@@ -3,17 +3,27 @@ import { z } from "zod";
 export const EngineKind = z.enum(["llama-cpp", "openai-compatible"]);
 export type EngineKind = z.infer<typeof EngineKind>;
 
-/** Which model answers and how it samples. Unset fields fall back to the instance configuration. */
-export const ModelSettings = z.object({
+const modelFields = {
   engine: EngineKind.optional().describe("Engine to use; defaults to the instance's engine."),
   model: z.string().trim().min(1).max(500).optional()
     .describe("GGUF path, hf: URI, or the upstream model name; defaults to the instance's model."),
-  temperature: z.number().min(0).max(2).default(0.8),
+  temperature: z.number().min(0).max(2),
   topP: z.number().gt(0).max(1).optional(),
-  maxTokens: z.number().int().min(1).max(32_768).default(512),
+  maxTokens: z.number().int().min(1).max(32_768),
   seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+};
+
+/** Which model answers and how it samples. Unset engine and model fall back to the instance configuration. */
+export const ModelSettings = z.object({
+  ...modelFields,
+  temperature: modelFields.temperature.default(0.8),
+  maxTokens: modelFields.maxTokens.default(512),
 });
 export type ModelSettings = z.infer<typeof ModelSettings>;
+
+/** A change to model settings: only the fields given change (no defaults fill the rest). */
+export const ModelSettingsPatch = z.object(modelFields).partial().strict();
+export type ModelSettingsPatch = z.infer<typeof ModelSettingsPatch>;
 
 export const ExampleDialogue = z.object({
   user: z.string().trim().min(1).max(4_000),
@@ -62,7 +72,7 @@ export const AgentPatch = z.object({
   greetings: list(2_000, 10).optional(),
   exampleDialogues: z.array(ExampleDialogue).max(20).optional(),
   avoidTopics: list(200, 50).optional(),
-  model: ModelSettings.partial().optional(),
+  model: ModelSettingsPatch.optional(),
 }).strict();
 export type AgentPatch = z.infer<typeof AgentPatch>;
 

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { AtelierError } from "../contracts/index.js";
 import { toErrorResponse } from "./errors.js";
 import { openApiDocument, registerRoutes, route, type RouteSpec } from "./route.js";
@@ -25,17 +25,17 @@ export function routeTable(services: AppServices): RouteSpec[] {
 
 export interface BuildAppOptions {
   services: AppServices;
-  logger?: FastifyServerOptions["logger"];
+  /** A pino logger; none means silent. */
+  logger?: FastifyBaseLogger;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    // Message contents never go to the info-level log; request ids tie log lines together.
-    disableRequestLogging: false,
+    // Request logs carry method, url and status; bodies (message contents) are never logged.
     requestIdHeader: "x-request-id",
   });
 

@@ -2,7 +2,7 @@ import type { Agent, AgentProfile, AgentVersionSummary } from "../contracts/inde
 
 /** Agents and their immutable versions. Every write to a profile creates a new version. */
 export interface AgentRepository {
-  /** Creates version 1. Throws conflict when the handle is taken. */
+  /** Creates version 1. Throws conflict when the handle (or the id) is taken. */
   create(input: { id: string; handle: string; profile: AgentProfile; now: string }): Promise<Agent>;
   get(id: string): Promise<Agent | undefined>;
   getByHandle(handle: string): Promise<Agent | undefined>;

@@ -24,19 +24,26 @@ export interface MessageCompletion {
 
 /** Conversations and their messages (one aggregate). Writes are durable when the promise resolves. */
 export interface ConversationRepository {
+  /** Throws not_found when the agent does not exist, conflict when the id is taken. */
   create(input: { id: string; agentId: string; participantId: string; title: string; now: string }): Promise<Conversation>;
   get(id: string): Promise<Conversation | undefined>;
-  /** Most recently active first. */
+  /**
+   * Most recently active first, by (updatedAt, id). `before` is a conversation id: only conversations
+   * strictly older than it in that order. Throws bad_request when `before` names no conversation.
+   */
   list(options: { agentId?: string; limit: number; before?: string }): Promise<Conversation[]>;
   delete(id: string): Promise<boolean>;
 
-  /** Appends a message and bumps the conversation's updatedAt. */
+  /**
+   * Appends a message after every earlier one (order is append order, not createdAt) and sets the
+   * conversation's updatedAt to its createdAt, atomically. Throws not_found (conversation), conflict (id).
+   */
   appendMessage(message: NewMessage): Promise<Message>;
-  /** Saves streamed text so far; the message stays incomplete. */
+  /** Saves streamed text so far; the message stays incomplete. Throws not_found. */
   saveProgress(messageId: string, content: string): Promise<void>;
-  /** Final state of an assistant reply. */
+  /** Final state of an assistant reply. Throws not_found. */
   completeMessage(messageId: string, completion: MessageCompletion): Promise<Message>;
-  /** Marks `oldId` as replaced by `newId` (regenerate); replaced messages leave the history. */
+  /** Marks `oldId` as replaced by `newId` (regenerate); replaced messages leave the history. Throws not_found (oldId). */
   replaceMessage(oldId: string, newId: string): Promise<void>;
   getMessage(id: string): Promise<Message | undefined>;
   /** Oldest first. `includeReplaced` defaults to false. */

@@ -1,0 +1,387 @@
+import { statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  getLlama,
+  LlamaChat,
+  LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type GbnfJsonSchema,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+} from "node-llama-cpp";
+import { AtelierError, type ChatMessage, type FinishReason, type TokenUsage } from "../../contracts/index.js";
+import type { ChatEngine, ChatRequest, EngineCapabilities, EngineEvent } from "../chat-engine.js";
+import { AsyncQueue } from "./async-queue.js";
+import { formatPrompt, toChatHistory } from "./chat-format.js";
+import { disposedError, toEngineError } from "./engine-errors.js";
+import { SequencePool, type PoolStats } from "./sequence-pool.js";
+
+export type GpuSetting = "auto" | "cuda" | "vulkan" | "metal" | "off";
+
+export interface LlamaCppEngineOptions {
+  /** A local .gguf file (resolve hf: URIs first with `resolveModel`). */
+  modelPath: string;
+  /** CPU threads for evaluation; default `defaultThreadCount()`. */
+  threads?: number | undefined;
+  gpu?: GpuSetting | undefined;
+  /** Tokens per conversation (prompt + reply); default: the model's training context, capped at 4096. */
+  contextSize?: number | undefined;
+  /** Conversations that generate at once and stay warm; default 8. Memory grows with contextSize × sequences. */
+  sequences?: number | undefined;
+  /** Aborts loading. */
+  signal?: AbortSignal | undefined;
+  /** Reported as `modelId`; default: the file name without `.gguf`. */
+  modelId?: string | undefined;
+  /** Receives llama.cpp's warnings and errors; without it only errors are printed. */
+  onLog?: ((entry: { level: string; message: string }) => void) | undefined;
+}
+
+export interface LlamaCppEngineStats {
+  threads: number;
+  /** The compute backend in use, or false for CPU only. */
+  gpu: string | false;
+  sequences: PoolStats;
+  generations: number;
+  promptTokens: number;
+  evaluatedPromptTokens: number;
+  completionTokens: number;
+}
+
+/** One conversation slot: a context sequence (its KV cache) and the chat driver bound to it. */
+interface Conversation {
+  readonly sequence: LlamaContextSequence;
+  readonly chat: LlamaChat;
+}
+
+interface EngineParts {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  chatWrapper: ChatWrapper;
+  modelId: string;
+  threads: number;
+}
+
+export const DEFAULT_SEQUENCES = 8;
+export const MAX_DEFAULT_CONTEXT = 4096;
+const MAX_CACHED_GRAMMARS = 32;
+
+/**
+ * Threads for llama.cpp on this machine. Leaving one core to Node matters more than it seems: on a
+ * 2-core box, 2 threads generate ~15x slower than 1 because llama.cpp's workers spin against the event
+ * loop (measured with stories260K; see the README's Performance section).
+ */
+export function defaultThreadCount(cores: number = os.availableParallelism()): number {
+  return Math.max(1, cores - 1);
+}
+
+/**
+ * The embedded llama.cpp engine: one model, one context, `sequences` conversations at once. Each
+ * conversation (request.sessionKey) keeps its own sequence between calls, so a new turn evaluates only
+ * the tokens that are new since the previous one.
+ */
+export class LlamaCppEngine implements ChatEngine {
+  readonly modelId: string;
+  readonly capabilities: EngineCapabilities;
+
+  private readonly llama: Llama;
+  private readonly model: LlamaModel;
+  private readonly context: LlamaContext;
+  private readonly chatWrapper: ChatWrapper;
+  private readonly threads: number;
+  private readonly pool: SequencePool<Conversation>;
+  private readonly running = new Map<AbortController, Promise<unknown>>();
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private readonly totals = { generations: 0, promptTokens: 0, evaluatedPromptTokens: 0, completionTokens: 0 };
+  private disposal: Promise<void> | undefined;
+
+  private constructor(parts: EngineParts) {
+    this.llama = parts.llama;
+    this.model = parts.model;
+    this.context = parts.context;
+    this.chatWrapper = parts.chatWrapper;
+    this.modelId = parts.modelId;
+    this.threads = parts.threads;
+    this.capabilities = { contextSize: parts.context.contextSize, tools: false, jsonSchema: true };
+    this.pool = new SequencePool<Conversation>({
+      capacity: parts.context.totalSequences,
+      create: () => {
+        const sequence = this.context.getSequence();
+        return { sequence, chat: new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper }) };
+      },
+    });
+  }
+
+  static async load(options: LlamaCppEngineOptions): Promise<LlamaCppEngine> {
+    const modelPath = path.resolve(options.modelPath);
+    const modelId = options.modelId ?? path.basename(modelPath).replace(/\.gguf$/i, "");
+    assertModelFile(modelPath);
+    const threads = positiveInteger(options.threads ?? defaultThreadCount(), "threads");
+    const sequences = positiveInteger(options.sequences ?? DEFAULT_SEQUENCES, "sequences");
+    const gpu = options.gpu ?? "auto";
+
+    const llama = await getLlama({
+      gpu: gpu === "off" ? false : gpu,
+      maxThreads: threads,
+      // Never compile llama.cpp at startup: use the prebuilt binaries or fail with a clear message.
+      build: "never",
+      progressLogs: false,
+      logLevel: options.onLog ? LlamaLogLevel.warn : LlamaLogLevel.error,
+      ...(options.onLog ? { logger: (level: LlamaLogLevel, message: string) => options.onLog?.({ level, message }) } : {}),
+    }).catch((error: unknown) => {
+      throw toEngineError(error, { modelId, doing: `starting llama.cpp (gpu: ${gpu})` });
+    });
+
+    try {
+      const model = await llama.loadModel({ modelPath, ...(options.signal ? { loadSignal: options.signal } : {}) });
+      const contextSize =
+        options.contextSize === undefined
+          ? { max: Math.min(model.trainContextSize, MAX_DEFAULT_CONTEXT) }
+          : positiveInteger(options.contextSize, "contextSize");
+      const context = await model.createContext({
+        sequences,
+        contextSize,
+        threads,
+        ...(options.signal ? { createSignal: options.signal } : {}),
+      });
+      // The model's own template (Jinja from the GGUF, or a matching built-in wrapper); a generic one otherwise.
+      const chatWrapper = resolveChatWrapper(model);
+      return new LlamaCppEngine({ llama, model, context, chatWrapper, modelId, threads });
+    } catch (error) {
+      await llama.dispose().catch(() => undefined);
+      if (options.signal?.aborted) throw new AtelierError("aborted", `Loading ${modelId} was cancelled.`, { cause: error });
+      throw toEngineError(error, { modelId, doing: `loading ${modelPath}` });
+    }
+  }
+
+  streamChat(request: ChatRequest, options?: { signal?: AbortSignal | undefined }): AsyncIterable<EngineEvent> {
+    return this.generate(request, options?.signal);
+  }
+
+  async countTokens(messages: readonly ChatMessage[]): Promise<number> {
+    this.assertUsable();
+    return this.promptTokens(toChatHistory(messages)).length;
+  }
+
+  /** Read-only counters for tests, benchmarks and readiness checks. */
+  stats(): LlamaCppEngineStats {
+    return {
+      threads: this.threads,
+      gpu: this.llama.gpu,
+      sequences: this.pool.stats(),
+      ...this.totals,
+    };
+  }
+
+  get disposed(): boolean {
+    return this.disposal !== undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.disposal ??= this.dispose();
+    return this.disposal;
+  }
+
+  private async dispose(): Promise<void> {
+    this.pool.close(() => disposedError(this.modelId));
+    for (const controller of this.running.keys()) controller.abort(disposedError(this.modelId));
+    await Promise.allSettled(this.running.values());
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+
+  private async *generate(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<EngineEvent, void, undefined> {
+    this.assertUsable();
+    const history = toChatHistory(request.messages);
+    const promptTokens = this.promptTokens(history).length;
+    const maxTokens = this.replyBudget(promptTokens, request.sampling.maxTokens);
+    const grammar = request.jsonSchema ? await this.grammarFor(request.jsonSchema) : undefined;
+    const abortedBeforeStart = (): EngineEvent => end("aborted", { promptTokens, evaluatedPromptTokens: 0, completionTokens: 0 });
+    if (signal?.aborted) {
+      yield abortedBeforeStart();
+      return;
+    }
+
+    let lease;
+    try {
+      lease = await this.pool.acquire({ key: request.sessionKey, signal });
+    } catch (error) {
+      if (signal?.aborted && !AtelierError.is(error, "disposed")) {
+        yield abortedBeforeStart();
+        return;
+      }
+      throw toEngineError(error, { modelId: this.modelId, doing: "waiting for a free sequence" });
+    }
+
+    const { sequence, chat } = lease.resource;
+    const stop = new AbortController();
+    const forwardAbort = (): void => stop.abort(signal?.reason);
+    signal?.addEventListener("abort", forwardAbort, { once: true });
+    if (signal?.aborted) stop.abort(signal.reason);
+
+    const meterBefore = sequence.tokenMeter.getState();
+    const deltas = new AsyncQueue<string>();
+    let completionTokens = 0;
+    let settled = false;
+    const generation = chat
+      .generateResponse(history, {
+        maxTokens,
+        temperature: request.sampling.temperature,
+        ...(request.sampling.topP === undefined ? {} : { topP: request.sampling.topP }),
+        ...(request.sampling.seed === undefined ? {} : { seed: request.sampling.seed }),
+        ...(grammar ? { grammar } : {}),
+        signal: stop.signal,
+        stopOnAbortSignal: true,
+        onTextChunk: (text) => {
+          if (text !== "") deltas.push(text);
+        },
+        onResponseChunk: (chunk) => {
+          completionTokens += chunk.tokens.length;
+        },
+      })
+      .finally(() => {
+        settled = true;
+        deltas.close();
+      });
+    this.running.set(stop, generation.catch(() => undefined));
+
+    try {
+      let emitted = "";
+      for await (const delta of deltas) {
+        emitted += delta;
+        yield { type: "text-delta", delta };
+      }
+      let finishReason: FinishReason;
+      try {
+        const response = await generation;
+        finishReason = toFinishReason(response.metadata.stopReason);
+        // Text held back for stop-trigger detection can still be pending when an abort cuts generation short.
+        const rest = response.response.startsWith(emitted) ? response.response.slice(emitted.length) : "";
+        if (rest !== "") yield { type: "text-delta", delta: rest };
+      } catch (error) {
+        if (!stop.signal.aborted) throw toEngineError(error, { modelId: this.modelId, doing: "generating a reply" });
+        finishReason = "aborted";
+      }
+      const meter = sequence.tokenMeter.diff(meterBefore);
+      // node-llama-cpp meters tokens decoded without logits as input and with logits as output. Of the
+      // prompt, only its last token is decoded with logits, so it is the one output token beyond the
+      // generated ones; the KV-cached prefix is not decoded at all and does not show here.
+      const evaluatedPromptTokens = meter.usedInputTokens + (meter.usedOutputTokens > 0 ? 1 : 0);
+      const usage: TokenUsage = { promptTokens, evaluatedPromptTokens, completionTokens };
+      this.record(usage);
+      yield end(finishReason, usage);
+    } finally {
+      signal?.removeEventListener("abort", forwardAbort);
+      if (!settled) {
+        // The consumer stopped early (break, return(), or an error in its loop): stop the model too.
+        stop.abort(new AtelierError("aborted", "The reply was no longer being read."));
+        await generation.catch(() => undefined);
+      }
+      this.running.delete(stop);
+      lease.release();
+    }
+  }
+
+  private promptTokens(history: readonly ChatHistoryItem[]): ReturnType<typeof formatPrompt> {
+    try {
+      return formatPrompt({ model: this.model, chatWrapper: this.chatWrapper, history });
+    } catch (error) {
+      throw toEngineError(error, { modelId: this.modelId, doing: "formatting the prompt" });
+    }
+  }
+
+  /**
+   * Caps the reply so prompt + reply fit the sequence. Without the cap LlamaChat would silently shift
+   * the context (drop early history) mid-reply; capped, a full context ends the reply with "length".
+   * LlamaChat keeps one cell free, hence the - 1.
+   */
+  private replyBudget(promptTokens: number, requested: number): number {
+    const { contextSize } = this.capabilities;
+    const room = contextSize - promptTokens - 1;
+    if (room < 1) {
+      throw new AtelierError(
+        "context_overflow",
+        `The prompt needs ${promptTokens} tokens, but ${this.modelId} holds ${contextSize} tokens per conversation ` +
+          "including the reply. Shorten the history or the agent's profile, or raise ATELIER_CONTEXT_SIZE.",
+      );
+    }
+    return Math.max(1, Math.min(requested, room));
+  }
+
+  private grammarFor(schema: Record<string, unknown>): Promise<LlamaGrammar> {
+    const key = JSON.stringify(schema);
+    const cached = this.grammars.get(key);
+    if (cached) return cached;
+    const grammar = this.llama
+      // The schema arrives untyped from the request; node-llama-cpp validates what it supports.
+      .createGrammarForJsonSchema<GbnfJsonSchema>(schema as unknown as GbnfJsonSchema)
+      .catch((error: unknown) => {
+        this.grammars.delete(key);
+        throw new AtelierError(
+          "bad_request",
+          `The JSON schema cannot constrain llama.cpp output: ${error instanceof Error ? error.message : String(error)}. ` +
+            "Use type, properties, required, items, enum, const, oneOf or $ref.",
+          { cause: error },
+        );
+      });
+    if (this.grammars.size >= MAX_CACHED_GRAMMARS) this.grammars.delete(this.grammars.keys().next().value as string);
+    this.grammars.set(key, grammar);
+    return grammar;
+  }
+
+  private record(usage: TokenUsage): void {
+    this.totals.generations += 1;
+    this.totals.promptTokens += usage.promptTokens;
+    this.totals.evaluatedPromptTokens += usage.evaluatedPromptTokens;
+    this.totals.completionTokens += usage.completionTokens;
+  }
+
+  private assertUsable(): void {
+    if (this.disposal) throw disposedError(this.modelId);
+  }
+}
+
+function end(finishReason: FinishReason, usage: TokenUsage): EngineEvent {
+  return { type: "generation-end", finishReason, usage };
+}
+
+function toFinishReason(stopReason: string): FinishReason {
+  switch (stopReason) {
+    case "maxTokens":
+      return "length";
+    case "abort":
+      return "aborted";
+    default:
+      // eogToken, stopGenerationTrigger, customStopTrigger (and functionCalls, unused here).
+      return "stop";
+  }
+}
+
+function assertModelFile(modelPath: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(modelPath).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) {
+    throw new AtelierError(
+      "model_not_found",
+      `No model file at ${modelPath}. Set ATELIER_MODEL to a .gguf file or an hf: URI.`,
+    );
+  }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new AtelierError("bad_request", `The llama.cpp option ${name} must be a positive whole number, got ${value}.`);
+  }
+  return value;
+}

@@ -1,0 +1,140 @@
+import type { Kysely } from "kysely";
+import { AtelierError, type Agent, type AgentProfile, type AgentVersionSummary } from "../../contracts/index.js";
+import type { AgentRepository } from "../agents.js";
+import { toAgent, toVersionSummary } from "./agent-rows.js";
+import type { Database } from "./database.js";
+import type { StoreContext } from "./store-context.js";
+
+/** AgentRepository over any Kysely dialect: each profile write is a new row in agent_versions. */
+export class KyselyAgentRepository implements AgentRepository {
+  readonly #context: StoreContext;
+
+  constructor(context: StoreContext) {
+    this.#context = context;
+  }
+
+  async create(input: { id: string; handle: string; profile: AgentProfile; now: string }): Promise<Agent> {
+    const { id, handle, now } = input;
+    const profile = JSON.stringify(input.profile);
+    try {
+      await this.#context.db.transaction().execute(async (trx) => {
+        await trx.insertInto("agents").values({ id, handle, current_version: 1, created_at: now, updated_at: now }).execute();
+        await trx.insertInto("agent_versions").values({ agent_id: id, version: 1, profile, created_at: now }).execute();
+      });
+    } catch (error) {
+      if (!this.#context.errors.isUniqueViolation(error)) throw error;
+      // Which constraint failed is dialect-specific text; asking the table again is not.
+      if (await this.getByHandle(handle)) throw handleTaken(handle, error);
+      throw new AtelierError("conflict", `An agent with the id "${id}" already exists.`, { cause: error });
+    }
+    return toAgent({ id, handle, version: 1, profile, created_at: now, updated_at: now });
+  }
+
+  async get(id: string): Promise<Agent | undefined> {
+    const row = await currentVersions(this.#context.db).where("agents.id", "=", id).executeTakeFirst();
+    return row && toAgent(row);
+  }
+
+  async getByHandle(handle: string): Promise<Agent | undefined> {
+    const row = await currentVersions(this.#context.db).where("agents.handle", "=", handle).executeTakeFirst();
+    return row && toAgent(row);
+  }
+
+  async list(options?: { limit?: number }): Promise<Agent[]> {
+    let query = currentVersions(this.#context.db).orderBy("agents.created_at", "desc").orderBy("agents.id", "desc");
+    if (options?.limit !== undefined) query = query.limit(options.limit);
+    return (await query.execute()).map(toAgent);
+  }
+
+  update(input: { id: string; handle: string; profile: AgentProfile; now: string; expectedVersion?: number }): Promise<Agent> {
+    const { id, handle, now, expectedVersion } = input;
+    const { errors } = this.#context;
+    const profile = JSON.stringify(input.profile);
+    return this.#context.db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom("agents").select(["current_version", "created_at"]).where("id", "=", id).executeTakeFirst();
+      if (!current) throw agentNotFound(id);
+      const found = current.current_version;
+      if (expectedVersion !== undefined && expectedVersion !== found) throw staleVersion({ id, expectedVersion, found });
+      const version = found + 1;
+      try {
+        await trx.insertInto("agent_versions").values({ agent_id: id, version, profile, created_at: now }).execute();
+      } catch (error) {
+        // Another writer (another PostgreSQL connection) stored this version number first.
+        if (errors.isUniqueViolation(error)) throw staleVersion({ id, expectedVersion, found, cause: error });
+        throw error;
+      }
+      let updated: bigint;
+      try {
+        const result = await trx.updateTable("agents")
+          .set({ handle, current_version: version, updated_at: now })
+          .where("id", "=", id)
+          .where("current_version", "=", found)
+          .executeTakeFirstOrThrow();
+        updated = result.numUpdatedRows;
+      } catch (error) {
+        if (errors.isUniqueViolation(error)) throw handleTaken(handle, error);
+        throw error;
+      }
+      if (updated === 0n) throw staleVersion({ id, expectedVersion, found });
+      return toAgent({ id, handle, version, profile, created_at: current.created_at, updated_at: now });
+    });
+  }
+
+  async getVersion(id: string, version: number): Promise<Agent | undefined> {
+    const row = await this.#context.db
+      .selectFrom("agents")
+      .innerJoin("agent_versions", "agent_versions.agent_id", "agents.id")
+      .select([
+        "agents.id",
+        "agents.handle",
+        "agent_versions.version",
+        "agent_versions.profile",
+        "agents.created_at",
+        "agent_versions.created_at as updated_at",
+      ])
+      .where("agents.id", "=", id)
+      .where("agent_versions.version", "=", version)
+      .executeTakeFirst();
+    return row && toAgent(row);
+  }
+
+  async listVersions(id: string): Promise<AgentVersionSummary[]> {
+    const rows = await this.#context.db
+      .selectFrom("agent_versions")
+      .select(["agent_id", "version", "profile", "created_at"])
+      .where("agent_id", "=", id)
+      .orderBy("version", "desc")
+      .execute();
+    return rows.map(toVersionSummary);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    // One statement is its own transaction; ON DELETE CASCADE takes versions, conversations and messages with it.
+    const result = await this.#context.db.deleteFrom("agents").where("id", "=", id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+}
+
+/** Each agent joined with its current version. */
+function currentVersions(db: Kysely<Database>) {
+  return db
+    .selectFrom("agents")
+    .innerJoin("agent_versions", (join) =>
+      join.onRef("agent_versions.agent_id", "=", "agents.id").onRef("agent_versions.version", "=", "agents.current_version"))
+    .select(["agents.id", "agents.handle", "agent_versions.version", "agent_versions.profile", "agents.created_at", "agents.updated_at"]);
+}
+
+function handleTaken(handle: string, cause: unknown): AtelierError {
+  return new AtelierError("conflict", `The handle "${handle}" is taken. Choose another.`, { cause });
+}
+
+function agentNotFound(id: string): AtelierError {
+  return new AtelierError("not_found", `No agent "${id}".`);
+}
+
+function staleVersion(input: { id: string; expectedVersion: number | undefined; found: number; cause?: unknown }): AtelierError {
+  const message = input.expectedVersion === undefined
+    ? `Agent "${input.id}" was changed by another edit at the same moment. Reload it and try again.`
+    : `Agent "${input.id}" is at version ${input.found}, not ${input.expectedVersion}: someone else saved a change first. Reload it and apply your edit again.`;
+  return new AtelierError("conflict", message, input.cause === undefined ? undefined : { cause: input.cause });
+}

@@ -1,0 +1,29 @@
+import { AgentProfile, type Agent, type AgentVersionSummary } from "../../contracts/index.js";
+import { parseStored, parseStoredJson } from "./stored-data.js";
+
+/** An agent joined with one of its versions, as the agent queries select it. */
+export interface AgentVersionRow {
+  id: string;
+  handle: string;
+  version: number;
+  profile: string;
+  created_at: string;
+  /** The agent's updated_at for the current version; the version's own created_at for an older one. */
+  updated_at: string;
+}
+
+export function toAgent(row: AgentVersionRow): Agent {
+  const profile = readProfile(row.profile, `profile of agent "${row.id}" version ${row.version}`);
+  // Identity comes from the agents row: the handle is the agent's current one, whatever the version held.
+  return { ...profile, id: row.id, handle: row.handle, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export function toVersionSummary(row: { agent_id: string; version: number; profile: string; created_at: string }): AgentVersionSummary {
+  const profile = readProfile(row.profile, `profile of agent "${row.agent_id}" version ${row.version}`);
+  return { version: row.version, createdAt: row.created_at, name: profile.name };
+}
+
+/** Profiles are parsed, not cast: defaults added to the schema later fill in for old versions. */
+function readProfile(text: string, what: string): AgentProfile {
+  return parseStored(AgentProfile, parseStoredJson(text, what), what);
+}

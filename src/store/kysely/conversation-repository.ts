@@ -1,0 +1,159 @@
+import { AtelierError, type Conversation, type Message } from "../../contracts/index.js";
+import type { ConversationRepository, MessageCompletion, NewMessage } from "../conversations.js";
+import { toConversation, toMessage, usageColumns } from "./message-rows.js";
+import type { StoreContext } from "./store-context.js";
+
+/** ConversationRepository over any Kysely dialect. Messages are ordered by a per-conversation seq. */
+export class KyselyConversationRepository implements ConversationRepository {
+  readonly #context: StoreContext;
+
+  constructor(context: StoreContext) {
+    this.#context = context;
+  }
+
+  async create(input: { id: string; agentId: string; participantId: string; title: string; now: string }): Promise<Conversation> {
+    const { errors } = this.#context;
+    try {
+      const row = await this.#context.db
+        .insertInto("conversations")
+        .values({
+          id: input.id,
+          agent_id: input.agentId,
+          participant_id: input.participantId,
+          title: input.title,
+          created_at: input.now,
+          updated_at: input.now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toConversation(row);
+    } catch (error) {
+      if (errors.isForeignKeyViolation(error)) throw new AtelierError("not_found", `No agent "${input.agentId}".`, { cause: error });
+      if (errors.isUniqueViolation(error)) {
+        throw new AtelierError("conflict", `A conversation with the id "${input.id}" already exists.`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Conversation | undefined> {
+    const row = await this.#context.db.selectFrom("conversations").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toConversation(row);
+  }
+
+  async list(options: { agentId?: string; limit: number; before?: string }): Promise<Conversation[]> {
+    const { db } = this.#context;
+    let query = db.selectFrom("conversations").selectAll();
+    if (options.agentId !== undefined) query = query.where("agent_id", "=", options.agentId);
+    if (options.before !== undefined) {
+      const cursor = await db.selectFrom("conversations").select(["updated_at", "id"]).where("id", "=", options.before).executeTakeFirst();
+      // An unknown cursor is an error rather than an empty page, which would read as "no more conversations".
+      if (!cursor) {
+        throw new AtelierError("bad_request", `The cursor "${options.before}" is not a conversation (it may have been deleted). List again without it.`);
+      }
+      query = query.where((eb) => eb.or([
+        eb("updated_at", "<", cursor.updated_at),
+        eb.and([eb("updated_at", "=", cursor.updated_at), eb("id", "<", cursor.id)]),
+      ]));
+    }
+    const rows = await query.orderBy("updated_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
+    return rows.map(toConversation);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    // One statement is its own transaction; ON DELETE CASCADE removes the messages.
+    const result = await this.#context.db.deleteFrom("conversations").where("id", "=", id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  appendMessage(message: NewMessage): Promise<Message> {
+    const { errors } = this.#context;
+    return this.#context.db.transaction().execute(async (trx) => {
+      // Writing the conversation row first takes its write lock before seq is read, so concurrent
+      // appends (PostgreSQL connections, other SQLite processes) queue here instead of racing for a seq.
+      const bumped = await trx.updateTable("conversations")
+        .set({ updated_at: message.createdAt })
+        .where("id", "=", message.conversationId)
+        .executeTakeFirstOrThrow();
+      if (bumped.numUpdatedRows === 0n) throw new AtelierError("not_found", `No conversation "${message.conversationId}".`);
+      const last = await trx.selectFrom("messages")
+        .select("seq")
+        .where("conversation_id", "=", message.conversationId)
+        .orderBy("seq", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      try {
+        const row = await trx.insertInto("messages")
+          .values({
+            id: message.id,
+            conversation_id: message.conversationId,
+            seq: (last?.seq ?? 0) + 1,
+            role: message.role,
+            content: message.content,
+            status: message.status,
+            finish_reason: null,
+            ...usageColumns(null),
+            model: message.model ?? null,
+            agent_version: message.agentVersion ?? null,
+            created_at: message.createdAt,
+            completed_at: message.completedAt ?? null,
+            first_token_ms: null,
+            duration_ms: null,
+            replaced_by: null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toMessage(row);
+      } catch (error) {
+        if (errors.isUniqueViolation(error)) {
+          throw new AtelierError("conflict", `A message with the id "${message.id}" already exists.`, { cause: error });
+        }
+        throw error;
+      }
+    });
+  }
+
+  async saveProgress(messageId: string, content: string): Promise<void> {
+    const result = await this.#context.db.updateTable("messages").set({ content }).where("id", "=", messageId).executeTakeFirstOrThrow();
+    if (result.numUpdatedRows === 0n) throw messageNotFound(messageId);
+  }
+
+  async completeMessage(messageId: string, completion: MessageCompletion): Promise<Message> {
+    const row = await this.#context.db
+      .updateTable("messages")
+      .set({
+        content: completion.content,
+        status: completion.status,
+        finish_reason: completion.finishReason,
+        ...usageColumns(completion.usage),
+        completed_at: completion.completedAt,
+        first_token_ms: completion.firstTokenMs,
+        duration_ms: completion.durationMs,
+      })
+      .where("id", "=", messageId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw messageNotFound(messageId);
+    return toMessage(row);
+  }
+
+  async replaceMessage(oldId: string, newId: string): Promise<void> {
+    const result = await this.#context.db.updateTable("messages").set({ replaced_by: newId }).where("id", "=", oldId).executeTakeFirstOrThrow();
+    if (result.numUpdatedRows === 0n) throw messageNotFound(oldId);
+  }
+
+  async getMessage(id: string): Promise<Message | undefined> {
+    const row = await this.#context.db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toMessage(row);
+  }
+
+  async listMessages(conversationId: string, options?: { includeReplaced?: boolean }): Promise<Message[]> {
+    let query = this.#context.db.selectFrom("messages").selectAll().where("conversation_id", "=", conversationId);
+    if (!options?.includeReplaced) query = query.where("replaced_by", "is", null);
+    return (await query.orderBy("seq", "asc").execute()).map(toMessage);
+  }
+}
+
+function messageNotFound(id: string): AtelierError {
+  return new AtelierError("not_found", `No message "${id}".`);
+}

@@ -1,0 +1,77 @@
+import { sql, type Kysely } from "kysely";
+import { AtelierError } from "../../contracts/index.js";
+import type { Store } from "../store.js";
+import { KyselyAgentRepository } from "./agent-repository.js";
+import { KyselyConversationRepository } from "./conversation-repository.js";
+import type { Database } from "./database.js";
+import type { DialectErrors } from "./dialect-errors.js";
+import type { StoreContext } from "./store-context.js";
+
+export interface KyselyStoreOptions {
+  /** An open, migrated database. The store owns it from now on and destroys it on dispose. */
+  db: Kysely<Database>;
+  errors: DialectErrors;
+  /** Where the data lives, for messages ("SQLite file /x/atelier.db"). */
+  description: string;
+}
+
+/** The repositories over one Kysely database. Dialects differ only in how they open it. */
+export class KyselyStore implements Store {
+  readonly agents: KyselyAgentRepository;
+  readonly conversations: KyselyConversationRepository;
+  readonly description: string;
+  #db: Kysely<Database> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: KyselyStoreOptions) {
+    this.#db = options.db;
+    this.description = options.description;
+    const store = this;
+    const context: StoreContext = {
+      get db() {
+        return store.db;
+      },
+      errors: options.errors,
+    };
+    this.agents = new KyselyAgentRepository(context);
+    this.conversations = new KyselyConversationRepository(context);
+  }
+
+  /** The open database; throws AtelierError("disposed") after dispose. */
+  get db(): Kysely<Database> {
+    this.ensureOpen();
+    return this.#db as Kysely<Database>;
+  }
+
+  get disposed(): boolean {
+    return this.#db === undefined;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  /** Closes the database once the work already under way is done. Safe to call more than once. */
+  [Symbol.asyncDispose](): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    this.#closing ??= db ? closeAfterPendingWork(db) : Promise.resolve();
+    return this.#closing;
+  }
+
+  protected ensureOpen(): void {
+    if (!this.#db) throw new AtelierError("disposed", `The store (${this.description}) is closed; open it again to use it.`);
+  }
+}
+
+/**
+ * Waits for a turn on a connection first: on SQLite that queues behind the open transaction (a
+ * reply being completed at shutdown), where destroying at once would cut it off mid-way.
+ */
+async function closeAfterPendingWork(db: Kysely<Database>): Promise<void> {
+  try {
+    await db.connection().execute(async () => undefined);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,60 @@
+import type { Selectable } from "kysely";
+import { Message, type Conversation, type TokenUsage } from "../../contracts/index.js";
+import type { ConversationsTable, MessagesTable } from "./database.js";
+import { parseStored } from "./stored-data.js";
+
+export type MessageRow = Selectable<MessagesTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+
+export function toConversation(row: ConversationRow): Conversation {
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    participantId: row.participant_id,
+    title: row.title,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Parsed with the contract schema so an unknown role or status in the database is a typed error. */
+export function toMessage(row: MessageRow): Message {
+  return parseStored(
+    Message,
+    {
+      id: row.id,
+      conversationId: row.conversation_id,
+      role: row.role,
+      content: row.content,
+      status: row.status,
+      finishReason: row.finish_reason,
+      usage: usageOf(row),
+      model: row.model,
+      agentVersion: row.agent_version,
+      createdAt: row.created_at,
+      completedAt: row.completed_at,
+      firstTokenMs: row.first_token_ms,
+      durationMs: row.duration_ms,
+      replacedBy: row.replaced_by,
+    },
+    `message "${row.id}"`,
+  );
+}
+
+export function usageColumns(usage: TokenUsage | null): Pick<MessageRow, "prompt_tokens" | "evaluated_prompt_tokens" | "completion_tokens"> {
+  return {
+    prompt_tokens: usage?.promptTokens ?? null,
+    evaluated_prompt_tokens: usage?.evaluatedPromptTokens ?? null,
+    completion_tokens: usage?.completionTokens ?? null,
+  };
+}
+
+function usageOf(row: MessageRow): TokenUsage | null {
+  if (row.prompt_tokens === null && row.evaluated_prompt_tokens === null && row.completion_tokens === null) return null;
+  // A partly null usage is passed on as is so that the schema reports it as corrupted.
+  return {
+    promptTokens: row.prompt_tokens as number,
+    evaluatedPromptTokens: row.evaluated_prompt_tokens as number,
+    completionTokens: row.completion_tokens as number,
+  };
+}
