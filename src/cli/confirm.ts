@@ -7,7 +7,10 @@ export async function confirm(options: { input: Readable; output: Writable; ques
   const answered = rl.question(`${options.question} [y/N] `).catch(() => "");
   // Ctrl-C or Ctrl-D at the question is a no, not a crash.
   const closed = new Promise<string>((resolve) => rl.once("close", () => resolve("")));
-  rl.once("SIGINT", () => rl.close());
+  rl.once("SIGINT", () => {
+    options.output.write("\n");
+    rl.close();
+  });
   try {
     const answer = await Promise.race([answered, closed]);
     return /^y(es)?$/i.test(answer.trim());

@@ -50,6 +50,25 @@ export function describeLifecycleContract(open: OpenStore): void {
       expect(await second.conversations.listMessages(conversation.id)).toEqual([question, completed]);
     });
 
+    it("lets writes already under way finish before it closes", async () => {
+      const store = await open();
+      const agent = await createAgent(store);
+      const conversation = await createConversation(store, { agentId: agent.id });
+      const appends = Array.from({ length: 5 }, (_, index) => store.conversations.appendMessage({
+        id: uniqueId("msg", String(index)),
+        conversationId: conversation.id,
+        role: "user",
+        content: `last words ${index}`,
+        status: "complete",
+        createdAt: at(index),
+      }));
+      await store[Symbol.asyncDispose]();
+      const written = await Promise.all(appends);
+
+      await using reopened = await open();
+      expect(await reopened.conversations.listMessages(conversation.id)).toEqual(written);
+    });
+
     it("says it is disposed when used after closing, and closes twice quietly", async () => {
       const store = await open();
       await store[Symbol.asyncDispose]();

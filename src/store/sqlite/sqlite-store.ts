@@ -6,7 +6,7 @@ import type { Database } from "../kysely/database.js";
 import { KyselyStore } from "../kysely/kysely-store.js";
 import { migrateToLatest } from "../migrations/migrate.js";
 import type { Store } from "../store.js";
-import { ImmediateSqliteDialect } from "./immediate-dialect.js";
+import { AtelierSqliteDialect } from "./sqlite-dialect.js";
 import { MEMORY, openSqliteDatabase, readSqliteSettings, type SqliteSettings } from "./sqlite-database.js";
 import { sqliteErrors } from "./sqlite-errors.js";
 
@@ -44,7 +44,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     const reason = error instanceof Error ? error.message : String(error);
     throw new AtelierError("internal", `Could not open the database (${description}): ${reason}`, { cause: error });
   }
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new AtelierSqliteDialect({ database }) });
   try {
     const report = await migrateToLatest({ db, description });
     return new SqliteStore({ db, database, file: options.file, appliedMigrations: report.applied });

@@ -1,0 +1,80 @@
+import { PassThrough, Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Agent, ConversationWithMessages } from "../src/contracts/index.js";
+import { runCli } from "../src/cli/program.js";
+import { removeDir, startTestServer, type TestServer } from "./support/server.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+  if (server) removeDir(server.dataDir);
+});
+
+/** Runs `atelier <args>` in-process against the real server, with piped stdin and captured output. */
+async function atelier(args: string[], stdinText = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk) => (out += chunk));
+  stderr.on("data", (chunk) => (err += chunk));
+  const code = await runCli({
+    argv: ["--url", server.url, ...args],
+    context: { stdin: Readable.from([stdinText]), stdout, stderr, env: {} },
+  });
+  return { code, stdout: out, stderr: err };
+}
+
+describe("the atelier CLI against the real server and engine", () => {
+  it("creates an agent, lists, shows and edits it, then chats in the terminal", async () => {
+    const created = await atelier([
+      "agent", "create", "--name", "Tilly", "--personality", "A cheerful storyteller",
+      "--greeting", "Hi! Want a story?", "--trait", "kind", "--max-tokens", "40", "--json",
+    ]);
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const agent = JSON.parse(created.stdout) as Agent;
+    expect(agent).toMatchObject({ name: "Tilly", handle: "tilly", traits: ["kind"], model: { maxTokens: 40 } });
+
+    const listed = await atelier(["agent", "list"]);
+    expect(listed.stdout).toContain("tilly");
+
+    const edited = await atelier(["agent", "edit", "tilly", "--temperature", "0.3", "--json"]);
+    expect(JSON.parse(edited.stdout)).toMatchObject({ version: 2, model: { temperature: 0.3, maxTokens: 40 } });
+
+    const chat = await atelier(["chat", "tilly", "--show-stats"], "Tell me a story.\nAnd then?\n");
+    expect(chat.stderr).toBe("");
+    expect(chat.code).toBe(0);
+    expect(chat.stdout).toContain("Hi! Want a story?");
+    expect(chat.stdout.match(/^Tilly: /gm)?.length).toBe(3); // the greeting and two replies
+
+    const { conversations } = (await server.json<{ conversations: { id: string }[] }>("GET", `/api/conversations?agentId=${agent.id}`)).body;
+    expect(conversations).toHaveLength(1);
+    const stored = (await server.json<ConversationWithMessages>("GET", `/api/conversations/${conversations[0]!.id}`)).body.messages;
+    expect(stored.map((message) => message.role)).toEqual(["assistant", "user", "assistant", "user", "assistant"]);
+    for (const reply of stored.slice(2).filter((message) => message.role === "assistant")) {
+      expect(chat.stdout).toContain(reply.content.trim().split("\n")[0]!.slice(0, 20));
+    }
+  });
+
+  it("reports bad input clearly with a non-zero exit and changes nothing", async () => {
+    const before = (await server.json<{ agents: Agent[] }>("GET", "/api/agents")).body.agents.length;
+    const bad = await atelier(["agent", "create", "--name", "X", "--temperature", "7"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/temperature/);
+    const missing = await atelier(["agent", "show", "nobody"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No agent "nobody"/);
+    expect((await server.json<{ agents: Agent[] }>("GET", "/api/agents")).body.agents.length).toBe(before);
+  });
+
+  it("deletes only with confirmation when not on a terminal", async () => {
+    await atelier(["agent", "create", "--name", "Gone Soon"]);
+    expect((await atelier(["agent", "delete", "gone-soon"])).code).toBe(1);
+    expect((await atelier(["agent", "delete", "gone-soon", "--yes"])).code).toBe(0);
+    expect((await server.json("GET", "/api/agents/gone-soon")).status).toBe(404);
+  });
+});
