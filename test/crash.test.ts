@@ -126,6 +126,7 @@ describe("kill -9 during replies and writes", () => {
     const { child, url } = await serve(dataDir);
     try {
       for (const id of acknowledgedAgents) expect((await fetch(`${url}/api/agents/${id}`)).status).toBe(200);
+      const savedLengths: number[] = [];
       for (const cut of cutReplies) {
         const { messages } = await json<ConversationWithMessages>(`${url}/api/conversations/${cut.conversationId}`, "GET");
         expect(messages.map((message) => message.role)).toEqual(["user", "assistant"]);
@@ -133,7 +134,10 @@ describe("kill -9 during replies and writes", () => {
         expect(reply.id).toBe(cut.messageId);
         expect(reply.status).toBe("incomplete");
         expect(cut.streamed.startsWith(reply.content)).toBe(true);
+        savedLengths.push(reply.content.length);
       }
+      // Replies cut after a progress save kept their text up to that save.
+      expect(Math.max(...savedLengths)).toBeGreaterThan(0);
       // A conversation with a cut reply goes on.
       const last = cutReplies.at(-1)!;
       const next = await json<{ reply: { status: string } }>(`${url}/api/conversations/${last.conversationId}/messages`, "POST", {
@@ -141,7 +145,10 @@ describe("kill -9 during replies and writes", () => {
         stream: false,
       });
       expect(next.reply.status).toBe("complete");
-      console.log(`crash test: ${ITERATIONS} kills, ${acknowledgedAgents.length} acknowledged writes all present`);
+      console.log(
+        `crash test: ${ITERATIONS} kills, ${acknowledgedAgents.length} acknowledged writes all present; ` +
+          `cut replies kept ${savedLengths.join(", ")} of ${cutReplies.map((cut) => cut.streamed.length).join(", ")} streamed characters`,
+      );
     } finally {
       child.kill("SIGKILL");
     }

@@ -1,5 +1,5 @@
 import { LlamaCppEngine } from "./llama-cpp/llama-engine.js";
-import { resolveModel } from "./llama-cpp/model-files.js";
+import { isRemoteModel, resolveModel } from "./llama-cpp/model-files.js";
 import { OpenAICompatibleEngine } from "./openai-compatible/openai-engine.js";
 import type { Logger } from "../runtime/logger.js";
 import type { EngineFactories } from "./provider.js";
@@ -23,6 +23,8 @@ export function defaultEngineFactories(options: { logger: Logger }): EngineFacto
       });
       return LlamaCppEngine.load({
         modelPath,
+        // Messages record the model as configured (an hf: URI), not the cache's file name.
+        ...(isRemoteModel(model) ? { modelId: model } : {}),
         gpu: config.llama.gpu,
         sequences: config.llama.sequences,
         ...(config.llama.threads ? { threads: config.llama.threads } : {}),

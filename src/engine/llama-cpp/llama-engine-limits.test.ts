@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath, testThreads } from "../../../test/support/models.js";
 import { AtelierError, type ChatMessage, type TokenUsage } from "../../contracts/index.js";
@@ -107,6 +110,8 @@ describe("LlamaCppEngine sequences and limits (2 sequences, 256-token context)",
     expect(reply.finishReason).toBe("length");
     expect(reply.usage.promptTokens).toBe(promptTokens);
     expect(reply.usage.completionTokens).toBe(engine.capabilities.contextSize - promptTokens - 1);
+    // A context shift would have re-evaluated part of the prompt and shown up here.
+    expect(reply.usage.evaluatedPromptTokens).toBeLessThanOrEqual(promptTokens);
   });
 
   it("refuses a prompt that cannot fit the context with context_overflow", async () => {
@@ -140,3 +145,39 @@ describe("LlamaCppEngine sequences and limits (2 sequences, 256-token context)",
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
+
+describe("LlamaCppEngine.load failures", () => {
+  it("names the missing file and the setting to change", async () => {
+    const error = await LlamaCppEngine.load({ modelPath: "/nowhere/model.gguf" }).catch((caught: unknown) => caught);
+    expect(AtelierError.is(error, "model_not_found")).toBe(true);
+    expect((error as Error).message).toBe("No model file at /nowhere/model.gguf. Set ATELIER_MODEL to a .gguf file or an hf: URI.");
+  });
+
+  it("reports a file that is not a GGUF model as engine_error", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "atelier-bad-model-"));
+    const modelPath = path.join(dir, "broken.gguf");
+    await writeFile(modelPath, "this is not a model");
+    try {
+      const error = await LlamaCppEngine.load({ modelPath, threads: testThreads, gpu: "off" }).catch((caught: unknown) => caught);
+      expect(AtelierError.is(error, "engine_error")).toBe(true);
+      expect((error as Error).message).toContain(modelPath);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("either uses CUDA or says plainly that no CUDA build can run here", async () => {
+    const result = await LlamaCppEngine.load({ modelPath: testModelPath(), threads: testThreads, gpu: "cuda", sequences: 1 }).then(
+      async (cudaEngine) => {
+        const gpu = cudaEngine.stats().gpu;
+        await cudaEngine[Symbol.asyncDispose]();
+        return gpu;
+      },
+      (error: unknown) => error,
+    );
+    if (result === "cuda") return;
+    expect(AtelierError.is(result, "engine_unavailable")).toBe(true);
+    expect((result as Error).message).toContain("ATELIER_GPU=off");
+  });
+});
+

@@ -1,5 +1,3 @@
-import { statSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import {
   getLlama,
@@ -20,9 +18,15 @@ import type { ChatEngine, ChatRequest, EngineCapabilities, EngineEvent } from ".
 import { AsyncQueue } from "./async-queue.js";
 import { formatPrompt, toChatHistory } from "./chat-format.js";
 import { disposedError, toEngineError } from "./engine-errors.js";
-import { SequencePool, type PoolStats } from "./sequence-pool.js";
-
-export type GpuSetting = "auto" | "cuda" | "vulkan" | "metal" | "off";
+import {
+  assertModelFile,
+  DEFAULT_SEQUENCES,
+  defaultThreadCount,
+  MAX_DEFAULT_CONTEXT,
+  positiveInteger,
+  type GpuSetting,
+} from "./load-options.js";
+import { SequencePool, type PoolLease, type PoolStats } from "./sequence-pool.js";
 
 export interface LlamaCppEngineOptions {
   /** A local .gguf file (resolve hf: URIs first with `resolveModel`). */
@@ -68,18 +72,16 @@ interface EngineParts {
   threads: number;
 }
 
-export const DEFAULT_SEQUENCES = 8;
-export const MAX_DEFAULT_CONTEXT = 4096;
-const MAX_CACHED_GRAMMARS = 32;
-
-/**
- * Threads for llama.cpp on this machine. Leaving one core to Node matters more than it seems: on a
- * 2-core box, 2 threads generate ~15x slower than 1 because llama.cpp's workers spin against the event
- * loop (measured with stories260K; see the README's Performance section).
- */
-export function defaultThreadCount(cores: number = os.availableParallelism()): number {
-  return Math.max(1, cores - 1);
+/** What a request needs once its prompt is formatted and checked against the context. */
+interface PreparedRequest {
+  history: ChatHistoryItem[];
+  sampling: ChatRequest["sampling"];
+  promptTokens: number;
+  maxTokens: number;
+  grammar: LlamaGrammar | undefined;
 }
+
+const MAX_CACHED_GRAMMARS = 32;
 
 /**
  * The embedded llama.cpp engine: one model, one context, `sequences` conversations at once. Each
@@ -199,28 +201,55 @@ export class LlamaCppEngine implements ChatEngine {
 
   private async *generate(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<EngineEvent, void, undefined> {
     this.assertUsable();
+    const prepared = await this.prepare(request);
+    const abortedBeforeStart = end("aborted", { promptTokens: prepared.promptTokens, evaluatedPromptTokens: 0, completionTokens: 0 });
+    if (signal?.aborted) {
+      yield abortedBeforeStart;
+      return;
+    }
+    const lease = await this.acquire(request.sessionKey, signal);
+    if (!lease) {
+      yield abortedBeforeStart;
+      return;
+    }
+    try {
+      yield* this.respond(lease.resource, prepared, signal);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private async prepare(request: ChatRequest): Promise<PreparedRequest> {
     const history = toChatHistory(request.messages);
     const promptTokens = this.promptTokens(history).length;
     const maxTokens = this.replyBudget(promptTokens, request.sampling.maxTokens);
     const grammar = request.jsonSchema ? await this.grammarFor(request.jsonSchema) : undefined;
-    const abortedBeforeStart = (): EngineEvent => end("aborted", { promptTokens, evaluatedPromptTokens: 0, completionTokens: 0 });
-    if (signal?.aborted) {
-      yield abortedBeforeStart();
-      return;
-    }
+    return { history, sampling: request.sampling, promptTokens, maxTokens, grammar };
+  }
 
-    let lease;
+  /** A sequence for the conversation, or undefined when the caller aborted while waiting for one. */
+  private async acquire(sessionKey: string | undefined, signal: AbortSignal | undefined): Promise<PoolLease<Conversation> | undefined> {
+    let lease: PoolLease<Conversation>;
     try {
-      lease = await this.pool.acquire({ key: request.sessionKey, signal });
+      lease = await this.pool.acquire({ key: sessionKey, signal });
     } catch (error) {
-      if (signal?.aborted && !AtelierError.is(error, "disposed")) {
-        yield abortedBeforeStart();
-        return;
-      }
+      if (signal?.aborted && !AtelierError.is(error, "disposed")) return undefined;
       throw toEngineError(error, { modelId: this.modelId, doing: "waiting for a free sequence" });
     }
+    if (this.disposal) {
+      // Disposal began between the lease being granted and the caller resuming.
+      lease.release();
+      throw disposedError(this.modelId);
+    }
+    return lease;
+  }
 
-    const { sequence, chat } = lease.resource;
+  /** Generates on a leased sequence, bridging LlamaChat's callbacks to the event stream. */
+  private async *respond(
+    { sequence, chat }: Conversation,
+    prepared: PreparedRequest,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<EngineEvent, void, undefined> {
     const stop = new AbortController();
     const forwardAbort = (): void => stop.abort(signal?.reason);
     signal?.addEventListener("abort", forwardAbort, { once: true });
@@ -230,13 +259,14 @@ export class LlamaCppEngine implements ChatEngine {
     const deltas = new AsyncQueue<string>();
     let completionTokens = 0;
     let settled = false;
+    const { sampling } = prepared;
     const generation = chat
-      .generateResponse(history, {
-        maxTokens,
-        temperature: request.sampling.temperature,
-        ...(request.sampling.topP === undefined ? {} : { topP: request.sampling.topP }),
-        ...(request.sampling.seed === undefined ? {} : { seed: request.sampling.seed }),
-        ...(grammar ? { grammar } : {}),
+      .generateResponse(prepared.history, {
+        maxTokens: prepared.maxTokens,
+        temperature: sampling.temperature,
+        ...(sampling.topP === undefined ? {} : { topP: sampling.topP }),
+        ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
+        ...(prepared.grammar ? { grammar: prepared.grammar } : {}),
         signal: stop.signal,
         stopOnAbortSignal: true,
         onTextChunk: (text) => {
@@ -271,10 +301,10 @@ export class LlamaCppEngine implements ChatEngine {
       }
       const meter = sequence.tokenMeter.diff(meterBefore);
       // node-llama-cpp meters tokens decoded without logits as input and with logits as output. Of the
-      // prompt, only its last token is decoded with logits, so it is the one output token beyond the
+      // prompt only the last token is decoded with logits, so it is the one output token besides the
       // generated ones; the KV-cached prefix is not decoded at all and does not show here.
       const evaluatedPromptTokens = meter.usedInputTokens + (meter.usedOutputTokens > 0 ? 1 : 0);
-      const usage: TokenUsage = { promptTokens, evaluatedPromptTokens, completionTokens };
+      const usage: TokenUsage = { promptTokens: prepared.promptTokens, evaluatedPromptTokens, completionTokens };
       this.record(usage);
       yield end(finishReason, usage);
     } finally {
@@ -285,7 +315,6 @@ export class LlamaCppEngine implements ChatEngine {
         await generation.catch(() => undefined);
       }
       this.running.delete(stop);
-      lease.release();
     }
   }
 
@@ -362,26 +391,4 @@ function toFinishReason(stopReason: string): FinishReason {
       // eogToken, stopGenerationTrigger, customStopTrigger (and functionCalls, unused here).
       return "stop";
   }
-}
-
-function assertModelFile(modelPath: string): void {
-  let isFile = false;
-  try {
-    isFile = statSync(modelPath).isFile();
-  } catch {
-    isFile = false;
-  }
-  if (!isFile) {
-    throw new AtelierError(
-      "model_not_found",
-      `No model file at ${modelPath}. Set ATELIER_MODEL to a .gguf file or an hf: URI.`,
-    );
-  }
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new AtelierError("bad_request", `The llama.cpp option ${name} must be a positive whole number, got ${value}.`);
-  }
-  return value;
 }

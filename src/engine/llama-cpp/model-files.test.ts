@@ -16,7 +16,13 @@ let server: http.Server;
 let baseUrl: string;
 const requests: string[] = [];
 
-/** Serves the test model at /files/stories260K.gguf and as a Hugging Face mirror at /atelier/tiny/resolve/main/. */
+const modelRoutes = new Set([
+  "/files/stories260K.gguf",
+  "/atelier/tiny/resolve/main/stories260K.gguf",
+  "/atelier/Tiny-GGUF/resolve/main/stories260K.gguf",
+]);
+
+/** Serves the test model by URL and as a small Hugging Face mirror (file paths and a quant manifest). */
 function serveModels(): http.Server {
   return http.createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
@@ -28,7 +34,12 @@ function serveModels(): http.Server {
       else response.end();
       return;
     }
-    if (url.pathname !== "/files/stories260K.gguf" && url.pathname !== "/atelier/tiny/resolve/main/stories260K.gguf") {
+    if (url.pathname === "/v2/atelier/Tiny-GGUF/manifests/Q8_0") {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ ggufFile: { rfilename: "stories260K.gguf", size: modelBytes.length } }));
+      return;
+    }
+    if (!modelRoutes.has(url.pathname)) {
       response.writeHead(404).end("not found");
       return;
     }
@@ -113,6 +124,22 @@ describe("resolveModel: downloads", () => {
     expect(path.basename(local)).toMatch(/^hf_atelier_.*stories260K\.gguf$/);
     expect((await readFile(local)).equals(modelBytes)).toBe(true);
     expect(progress.at(-1)?.downloadedBytes).toBe(modelBytes.length);
+  });
+
+  it("downloads an hf:user/repo:quant URI through the manifest, then finds it again offline", async () => {
+    const model = "hf:atelier/Tiny-GGUF:Q8_0";
+    const local = await resolveModel({ model, modelsDir, huggingFaceEndpoint: `${baseUrl}/` });
+    expect(path.basename(local)).toBe("hf_atelier_Tiny.Q8_0.gguf");
+    expect((await readFile(local)).equals(modelBytes)).toBe(true);
+    // A later start without network reuses the complete download.
+    expect(await resolveModel({ model, modelsDir, huggingFaceEndpoint: await closedPortUrl() })).toBe(local);
+  });
+
+  it("says when a Hugging Face repository has no such quantisation", async () => {
+    const model = "hf:atelier/Tiny-GGUF:Q2_K";
+    const error = await failure(resolveModel({ model, modelsDir, huggingFaceEndpoint: `${baseUrl}/` }));
+    expect(error.code).toBe("model_download_failed");
+    expect(error.message).toContain(`Could not download the model ${model}: the file was not found`);
   });
 
   it("names the URI and says the file was not found on a 404", async () => {

@@ -154,7 +154,9 @@ function describeFailure(error: unknown, signal: AbortSignal | undefined): strin
   if (signal?.aborted) return "the download timed out";
   const status = statusCodeOf(error);
   const text = causeText(error);
-  if (status === 404 || (status === undefined && /\b404\b|not found/i.test(text))) return "the file was not found (HTTP 404); check the repository, file name or quantisation";
+  if (status === 404 || (status === undefined && /\b404\b|not found|does not exist/i.test(text))) {
+    return `the file was not found (${text}); check the repository, file name or quantisation`;
+  }
   if (status === 401 || status === 403) {
     return `access was denied (HTTP ${status}); for a gated model accept its licence on Hugging Face and set HF_TOKEN`;
   }
