@@ -1,3 +1,4 @@
+import { readSseStream } from "../../src/client/sse.js";
 import type { ChatEvent } from "../../src/contracts/index.js";
 
 export interface WireEvent {
@@ -6,30 +7,17 @@ export interface WireEvent {
 }
 
 /**
- * Reads an SSE response body the way a plain HTTP client (curl, a browser) sees it, without our own
- * client library, so these tests pin the wire format itself.
+ * Reads a raw SSE response (what curl or a browser gets) into chat events, checking the wire
+ * contract as it goes: every event has a numeric id, and its `event:` name equals its data's type.
  */
 export async function* readSse(response: Response): AsyncGenerator<WireEvent> {
   if (!response.body) throw new Error("no body");
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let boundary: number;
-    while ((boundary = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary + 2);
-      const fields = new Map<string, string>();
-      for (const line of frame.split("\n")) {
-        if (line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
-      }
-      if (!fields.has("data")) continue;
-      const event = JSON.parse(fields.get("data")!) as ChatEvent;
-      if (fields.get("event") !== event.type) throw new Error(`SSE event name ${fields.get("event")} does not match ${event.type}`);
-      yield { id: Number(fields.get("id")), event };
-    }
+  for await (const message of readSseStream(response.body)) {
+    const event = JSON.parse(message.data) as ChatEvent;
+    if (message.event !== event.type) throw new Error(`SSE event name ${message.event} does not match ${event.type}`);
+    const id = Number(message.id);
+    if (!Number.isInteger(id)) throw new Error(`SSE event without a numeric id: ${message.id}`);
+    yield { id, event };
   }
 }
 
