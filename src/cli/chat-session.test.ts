@@ -69,7 +69,7 @@ describe("chat with piped input", () => {
     expect(stub.requests.find((request) => request.path === "/api/conversations")?.body).toEqual({ agentId: "agt_1" });
   });
 
-  it("regenerates, marks a cut-off reply incomplete and shows stats", async () => {
+  it("regenerates, marks a reply that hit the length limit as cut off and shows stats", async () => {
     const stub = await startChatServer({
       "POST /api/conversations/cnv_1/regenerate": (_request, response) =>
         writeReply(response, replyEvents({ messageId: "msg_again", pieces: ["Once upon"], finishReason: "length" })),
@@ -78,7 +78,7 @@ describe("chat with piped input", () => {
     await runChat({ client: new AtelierClient({ baseUrl: stub.url }), input: pipedInput("/regenerate\n"), output, agent: "ada", showStats: true });
     expect(output.text()).toBe(
       "Ada: Hello, I am Ada.\n" +
-        "Ada: Once upon (incomplete)\n" +
+        "Ada: Once upon (cut off)\n" +
         "[the reply reached its length limit; raise it with: atelier agent edit ada --max-tokens <n>]\n" +
         "[tiny-model · 40 prompt tokens (28 cached) · 8 reply tokens · first token 100 ms · total 500 ms · 20.0 tokens/s]\n",
     );

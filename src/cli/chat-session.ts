@@ -235,8 +235,10 @@ export class ChatSession {
     const { output, showStats } = this.#options;
     const { started, ending, failure } = result;
     const hungUp = AtelierError.is(failure, "aborted");
-    const complete = ending?.type === "message-end" && ending.finishReason === "stop";
-    if (started) output.write(complete ? "\n" : " (incomplete)\n");
+    const finishReason = ending?.type === "message-end" ? ending.finishReason : undefined;
+    // A reply that hit the length limit is stored as complete; only stopped or failed ones are incomplete.
+    const marker = finishReason === "stop" ? "" : finishReason === "length" ? " (cut off)" : " (incomplete)";
+    if (started) output.write(`${marker}\n`);
 
     if (ending?.type === "message-end") {
       this.#replies++;
