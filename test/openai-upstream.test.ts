@@ -57,3 +57,30 @@ describe("server on the openai-compatible engine", () => {
     expect(stored.filter((message) => message.role === "assistant").every((message) => message.status === "incomplete")).toBe(true);
   });
 });
+
+describe("an engine that fails in the middle of a reply", () => {
+  it("keeps the partial text as incomplete, sends a typed error event, and the conversation goes on", async () => {
+    const failing = await startOpenAIStubServer({ reply: "one two three four five six seven eight", failAfterChunks: 3 });
+    const failingServer = await startTestServer({
+      config: { engine: "openai-compatible", model: "stub-model", openai: { baseUrl: failing.url } },
+    });
+    try {
+      const agent = (await failingServer.json<Agent>("POST", "/api/agents", { name: "Flaky" })).body;
+      const { conversation } = (await failingServer.json<ConversationWithMessages>("POST", "/api/conversations", { agentId: agent.id })).body;
+      const events = await collectSse(await failingServer.post(`/api/conversations/${conversation.id}/messages`, { content: "count" }));
+      const last = events.at(-1)!.event;
+      expect(last).toMatchObject({ type: "error", code: "upstream_error" });
+      const streamed = replyText(events);
+      expect(streamed.length).toBeGreaterThan(0);
+      const stored = (await failingServer.json<ConversationWithMessages>("GET", `/api/conversations/${conversation.id}`)).body.messages.at(-1)!;
+      expect(stored).toMatchObject({ role: "assistant", status: "incomplete", finishReason: "error", content: streamed });
+      // The failed reply is kept; a new message is accepted right away.
+      const next = await collectSse(await failingServer.post(`/api/conversations/${conversation.id}/messages`, { content: "again" }));
+      expect(next[0]!.event.type).toBe("message-start");
+    } finally {
+      await failingServer.close();
+      await failing.close();
+      removeDir(failingServer.dataDir);
+    }
+  });
+});
