@@ -1,4 +1,4 @@
-import type { ChatHistoryItem, ChatWrapper, LlamaModel, Token } from "node-llama-cpp";
+import type { ChatHistoryItem, ChatWrapper, LlamaModel, LlamaText, Token } from "node-llama-cpp";
 import { AtelierError, type ChatMessage } from "../../contracts/index.js";
 
 /**
@@ -22,18 +22,35 @@ export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem
 }
 
 /**
- * The prompt exactly as LlamaChat builds it: the chat wrapper renders the history followed by an
- * empty model turn (unless the history already ends with one, which LlamaChat then continues), and
- * the text is tokenised with the model's tokenizer. Counting and generation share this function so
- * `countTokens` equals the prompt size generation reports.
+ * The prompt exactly as LlamaChat would build it: the chat wrapper renders the history followed by an
+ * empty model turn (unless the history already ends with one, which is then continued), and the text is
+ * tokenised with the model's tokenizer. Counting and generation share this function so `countTokens`
+ * equals the canonical prompt size.
  */
-export function formatPrompt(options: {
-  model: LlamaModel;
-  chatWrapper: ChatWrapper;
-  history: readonly ChatHistoryItem[];
-}): Token[] {
+export function formatPrompt(options: { model: LlamaModel; chatWrapper: ChatWrapper; history: readonly ChatHistoryItem[] }): Token[] {
+  return renderPrompt(options).tokens;
+}
+
+export interface RenderedPrompt {
+  tokens: Token[];
+  /** Where the model's turn ends: text or tokens that stop generation (EOS/EOG tokens stop it anyway). */
+  stopTriggers: LlamaText[];
+}
+
+export function renderPrompt(options: { model: LlamaModel; chatWrapper: ChatWrapper; history: readonly ChatHistoryItem[] }): RenderedPrompt {
   const chatHistory = [...options.history];
   if (chatHistory.at(-1)?.type !== "model") chatHistory.push({ type: "model", response: [] });
-  const { contextText } = options.chatWrapper.generateContextState({ chatHistory });
-  return contextText.tokenize(options.model.tokenizer);
+  const { contextText, stopGenerationTriggers } = options.chatWrapper.generateContextState({ chatHistory });
+  return { tokens: contextText.tokenize(options.model.tokenizer), stopTriggers: stopGenerationTriggers };
+}
+
+/**
+ * The history with `reply` as the model's open (continuable) last turn: a new model turn after a user
+ * message, or the continuation of a history that already ends with one. Rendered, it is the prompt the
+ * next turn extends.
+ */
+export function withReply(history: readonly ChatHistoryItem[], reply: string): ChatHistoryItem[] {
+  const last = history.at(-1);
+  if (last?.type === "model") return [...history.slice(0, -1), { ...last, response: [...last.response, reply] }];
+  return [...history, { type: "model", response: [reply] }];
 }

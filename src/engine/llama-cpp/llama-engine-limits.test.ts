@@ -53,9 +53,11 @@ describe("LlamaCppEngine sequences and limits (2 sequences, 256-token context)",
     const warm = await turn("three", "Then what?");
     const cold = await turn("one", "Then what?"); // its sequence was handed to "three"; evicts "two"
     console.log(`LRU: warm turn ${JSON.stringify(warm.usage)}, evicted conversation's turn ${JSON.stringify(cold.usage)}`);
-    // Warm: only the tokens after the cached prompt and reply (see the KV-reuse test for the bound).
-    const newTokens = warm.usage.promptTokens - warm.previous!.promptTokens - (warm.previous!.completionTokens - 1);
-    expect(warm.usage.evaluatedPromptTokens).toBeLessThanOrEqual(newTokens + 2);
+    // Warm: only the tokens after the cached prompt and reply, plus the reply's last token, sampled but
+    // never decoded (see expectOnlyNewTokens in llama-engine.test.ts for the bound).
+    const newTokens = warm.usage.promptTokens - warm.previous!.promptTokens - warm.previous!.completionTokens;
+    expect(warm.usage.evaluatedPromptTokens).toBeGreaterThanOrEqual(newTokens);
+    expect(warm.usage.evaluatedPromptTokens).toBeLessThanOrEqual(newTokens + 1);
     // Cold: it shares only the template's opening ("<s>[INST] ", 9 tokens in this tiny vocabulary) with
     // what its new sequence held, so it evaluates its whole history again.
     expect(cold.usage.evaluatedPromptTokens).toBeGreaterThanOrEqual(cold.usage.promptTokens - 9);

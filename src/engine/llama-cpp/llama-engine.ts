@@ -1,8 +1,9 @@
 import path from "node:path";
 import {
   getLlama,
-  LlamaChat,
+  LlamaCompletion,
   LlamaLogLevel,
+  LlamaVocabularyType,
   resolveChatWrapper,
   type ChatHistoryItem,
   type ChatWrapper,
@@ -12,11 +13,13 @@ import {
   type LlamaContextSequence,
   type LlamaGrammar,
   type LlamaModel,
+  type LlamaText,
+  type Token,
 } from "node-llama-cpp";
 import { AtelierError, type ChatMessage, type FinishReason, type TokenUsage } from "../../contracts/index.js";
 import type { ChatEngine, ChatRequest, EngineCapabilities, EngineEvent } from "../chat-engine.js";
 import { AsyncQueue } from "./async-queue.js";
-import { formatPrompt, toChatHistory } from "./chat-format.js";
+import { formatPrompt, renderPrompt, toChatHistory, withReply } from "./chat-format.js";
 import { disposedError, toEngineError } from "./engine-errors.js";
 import {
   assertModelFile,
@@ -26,6 +29,14 @@ import {
   positiveInteger,
   type GpuSetting,
 } from "./load-options.js";
+import {
+  contentAfterReply,
+  splicePrompt,
+  startsWith,
+  tokensForText,
+  type SequenceContent,
+  type SplicedPrompt,
+} from "./prompt-splice.js";
 import { SequencePool, type PoolLease, type PoolStats } from "./sequence-pool.js";
 
 export interface LlamaCppEngineOptions {
@@ -55,12 +66,21 @@ export interface LlamaCppEngineStats {
   promptTokens: number;
   evaluatedPromptTokens: number;
   completionTokens: number;
+  /**
+   * Generations whose input kept an earlier reply's tokens as they were sampled, where the canonical
+   * re-tokenisation of the history differs (see prompt-splice.ts).
+   */
+  splicedPrompts: number;
 }
 
-/** One conversation slot: a context sequence (its KV cache) and the chat driver bound to it. */
+/**
+ * One conversation slot: a context sequence (its KV cache), the completion driver bound to it, and what
+ * the sequence was last fed and generated, for token-level reuse on the next turn.
+ */
 interface Conversation {
   readonly sequence: LlamaContextSequence;
-  readonly chat: LlamaChat;
+  readonly completion: LlamaCompletion;
+  content: SequenceContent | undefined;
 }
 
 interface EngineParts {
@@ -75,9 +95,10 @@ interface EngineParts {
 /** What a request needs once its prompt is formatted and checked against the context. */
 interface PreparedRequest {
   history: ChatHistoryItem[];
+  /** The canonical prompt as the model is fed it (with the beginning-of-sequence token LlamaCompletion adds). */
+  prompt: Token[];
+  stopTriggers: LlamaText[];
   sampling: ChatRequest["sampling"];
-  promptTokens: number;
-  maxTokens: number;
   grammar: LlamaGrammar | undefined;
 }
 
@@ -100,7 +121,9 @@ export class LlamaCppEngine implements ChatEngine {
   private readonly pool: SequencePool<Conversation>;
   private readonly running = new Map<AbortController, Promise<unknown>>();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
-  private readonly totals = { generations: 0, promptTokens: 0, evaluatedPromptTokens: 0, completionTokens: 0 };
+  private readonly totals = { generations: 0, promptTokens: 0, evaluatedPromptTokens: 0, completionTokens: 0, splicedPrompts: 0 };
+  /** The token LlamaCompletion puts before every input, if this vocabulary has one. */
+  private readonly beginningToken: Token | undefined;
   private disposal: Promise<void> | undefined;
 
   private constructor(parts: EngineParts) {
@@ -111,11 +134,12 @@ export class LlamaCppEngine implements ChatEngine {
     this.modelId = parts.modelId;
     this.threads = parts.threads;
     this.capabilities = { contextSize: parts.context.contextSize, tools: false, jsonSchema: true };
+    this.beginningToken = beginningTokenToPrepend(parts.model);
     this.pool = new SequencePool<Conversation>({
       capacity: parts.context.totalSequences,
       create: () => {
         const sequence = this.context.getSequence();
-        return { sequence, chat: new LlamaChat({ contextSequence: sequence, chatWrapper: this.chatWrapper }) };
+        return { sequence, completion: new LlamaCompletion({ contextSequence: sequence }), content: undefined };
       },
     });
   }
@@ -166,6 +190,12 @@ export class LlamaCppEngine implements ChatEngine {
     return this.generate(request, options?.signal);
   }
 
+  /**
+   * The canonical prompt size. A reply's `usage.promptTokens` is the size of the input really conditioned
+   * on, which can differ from this by a few tokens when earlier replies were kept as sampled (see
+   * prompt-splice.ts), or by one where the template has no beginning-of-sequence token and the vocabulary
+   * needs one.
+   */
   async countTokens(messages: readonly ChatMessage[]): Promise<number> {
     this.assertUsable();
     return this.promptTokens(toChatHistory(messages)).length;
@@ -202,7 +232,7 @@ export class LlamaCppEngine implements ChatEngine {
   private async *generate(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<EngineEvent, void, undefined> {
     this.assertUsable();
     const prepared = await this.prepare(request);
-    const abortedBeforeStart = end("aborted", { promptTokens: prepared.promptTokens, evaluatedPromptTokens: 0, completionTokens: 0 });
+    const abortedBeforeStart = end("aborted", { promptTokens: prepared.prompt.length, evaluatedPromptTokens: 0, completionTokens: 0 });
     if (signal?.aborted) {
       yield abortedBeforeStart;
       return;
@@ -221,10 +251,12 @@ export class LlamaCppEngine implements ChatEngine {
 
   private async prepare(request: ChatRequest): Promise<PreparedRequest> {
     const history = toChatHistory(request.messages);
-    const promptTokens = this.promptTokens(history).length;
-    const maxTokens = this.replyBudget(promptTokens, request.sampling.maxTokens);
+    const rendered = this.render(history);
+    const prompt = this.withBeginningToken(rendered.tokens);
+    // Fail before waiting for a sequence when the prompt cannot fit at all.
+    this.replyBudget(prompt.length, request.sampling.maxTokens);
     const grammar = request.jsonSchema ? await this.grammarFor(request.jsonSchema) : undefined;
-    return { history, sampling: request.sampling, promptTokens, maxTokens, grammar };
+    return { history, prompt, stopTriggers: rendered.stopTriggers, sampling: request.sampling, grammar };
   }
 
   /** A sequence for the conversation, or undefined when the caller aborted while waiting for one. */
@@ -244,12 +276,23 @@ export class LlamaCppEngine implements ChatEngine {
     return lease;
   }
 
-  /** Generates on a leased sequence, bridging LlamaChat's callbacks to the event stream. */
+  /**
+   * Generates on a leased sequence, bridging LlamaCompletion's callbacks to the event stream. The input is
+   * the canonical prompt spliced onto what the sequence already holds (prompt-splice.ts); LlamaCompletion
+   * then evaluates only the tokens after the common prefix of that input and the sequence's cache.
+   */
   private async *respond(
-    { sequence, chat }: Conversation,
+    conversation: Conversation,
     prepared: PreparedRequest,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<EngineEvent, void, undefined> {
+    const { sequence, completion } = conversation;
+    const spliced = this.spliceInput(conversation.content, prepared);
+    const maxTokens = this.replyBudget(spliced.input.length, prepared.sampling.maxTokens);
+    // Unknown until this generation settles; an error or an abandoned stream leaves it unknown.
+    const previousContent = conversation.content;
+    conversation.content = undefined;
+
     const stop = new AbortController();
     const forwardAbort = (): void => stop.abort(signal?.reason);
     signal?.addEventListener("abort", forwardAbort, { once: true });
@@ -257,23 +300,30 @@ export class LlamaCppEngine implements ChatEngine {
 
     const meterBefore = sequence.tokenMeter.getState();
     const deltas = new AsyncQueue<string>();
-    let completionTokens = 0;
+    const emittedTokens: Token[] = [];
     let settled = false;
     const { sampling } = prepared;
-    const generation = chat
-      .generateResponse(prepared.history, {
-        maxTokens: prepared.maxTokens,
+    const input = this.beginningToken === undefined ? spliced.input : spliced.input.slice(1);
+    const generation = completion
+      .generateCompletionWithMeta(input, {
+        maxTokens,
         temperature: sampling.temperature,
         ...(sampling.topP === undefined ? {} : { topP: sampling.topP }),
         ...(sampling.seed === undefined ? {} : { seed: sampling.seed }),
         ...(prepared.grammar ? { grammar: prepared.grammar } : {}),
+        // The end of the model's turn, as the chat template marks it (EOS/EOG tokens stop by themselves).
+        customStopTriggers: prepared.stopTriggers,
+        // maxTokens is capped to the room left, so the context never fills: no silent context shift, and
+        // a contextShiftSize of 1 keeps LlamaCompletion from trimming the input's start to make room for one.
+        disableContextShift: true,
+        contextShiftSize: 1,
         signal: stop.signal,
         stopOnAbortSignal: true,
         onTextChunk: (text) => {
           if (text !== "") deltas.push(text);
         },
-        onResponseChunk: (chunk) => {
-          completionTokens += chunk.tokens.length;
+        onToken: (tokens) => {
+          for (const token of tokens) emittedTokens.push(token);
         },
       })
       .finally(() => {
@@ -294,17 +344,27 @@ export class LlamaCppEngine implements ChatEngine {
         finishReason = toFinishReason(response.metadata.stopReason);
         // Text held back for stop-trigger detection can still be pending when an abort cuts generation short.
         const rest = response.response.startsWith(emitted) ? response.response.slice(emitted.length) : "";
-        if (rest !== "") yield { type: "text-delta", delta: rest };
+        if (rest !== "") {
+          emitted += rest;
+          yield { type: "text-delta", delta: rest };
+        }
       } catch (error) {
         if (!stop.signal.aborted) throw toEngineError(error, { modelId: this.modelId, doing: "generating a reply" });
         finishReason = "aborted";
       }
       const meter = sequence.tokenMeter.diff(meterBefore);
       // node-llama-cpp meters tokens decoded without logits as input and with logits as output. Of the
-      // prompt only the last token is decoded with logits, so it is the one output token besides the
+      // input only the last token is decoded with logits, so it is the one output token besides the
       // generated ones; the KV-cached prefix is not decoded at all and does not show here.
       const evaluatedPromptTokens = meter.usedInputTokens + (meter.usedOutputTokens > 0 ? 1 : 0);
-      const usage: TokenUsage = { promptTokens: prepared.promptTokens, evaluatedPromptTokens, completionTokens };
+      const replyTokens = this.remember(conversation, { previous: previousContent, spliced, prepared, emittedTokens, text: emitted });
+      // completionTokens: the generated tokens that make up the reply (not an EOS token or stop trigger).
+      const usage: TokenUsage = {
+        promptTokens: spliced.input.length,
+        evaluatedPromptTokens,
+        completionTokens: replyTokens ?? emittedTokens.length,
+      };
+      if (spliced.point.canonical > 0 && !startsWith(spliced.input, prepared.prompt)) this.totals.splicedPrompts += 1;
       this.record(usage);
       yield end(finishReason, usage);
     } finally {
@@ -318,7 +378,67 @@ export class LlamaCppEngine implements ChatEngine {
     }
   }
 
-  private promptTokens(history: readonly ChatHistoryItem[]): ReturnType<typeof formatPrompt> {
+  /**
+   * The input for this request on this sequence: the canonical prompt spliced onto what the sequence
+   * holds, or the canonical prompt itself when nothing matches or the splice would not leave room for a
+   * reply (it can be a few tokens longer).
+   */
+  private spliceInput(content: SequenceContent | undefined, prepared: PreparedRequest): SplicedPrompt {
+    const spliced = splicePrompt(prepared.prompt, content);
+    if (spliced.input.length + 1 < this.capabilities.contextSize) return spliced;
+    return splicePrompt(prepared.prompt, undefined);
+  }
+
+  /**
+   * Records what the sequence now holds (see prompt-splice.ts) and returns how many generated tokens make
+   * up exactly the reply's text, or undefined when they cannot be matched to it.
+   *
+   * The sequence's context tokens are the fed input followed by every generated token that was decoded;
+   * the last sampled token is never decoded, but LlamaCompletion handed it to onToken. Tokens after the
+   * reply's text (a stop trigger's) are not part of the reply and are left out, so the next turn erases
+   * them from the cache.
+   */
+  private remember(
+    conversation: Conversation,
+    options: { previous: SequenceContent | undefined; spliced: SplicedPrompt; prepared: PreparedRequest; emittedTokens: Token[]; text: string },
+  ): number | undefined {
+    try {
+      return this.rememberContent(conversation, options);
+    } catch {
+      // Only reuse is lost (the engine may be being disposed while the reply ends, for example).
+      conversation.content = undefined;
+      return undefined;
+    }
+  }
+
+  private rememberContent(
+    conversation: Conversation,
+    options: { previous: SequenceContent | undefined; spliced: SplicedPrompt; prepared: PreparedRequest; emittedTokens: Token[]; text: string },
+  ): number | undefined {
+    const { spliced, prepared, text } = options;
+    const held = conversation.sequence.contextTokens;
+    if (!startsWith(held, spliced.input)) return undefined; // not what was fed: remember nothing
+    const decoded = held.slice(spliced.input.length);
+    const generated =
+      options.emittedTokens.length > decoded.length && startsWith(options.emittedTokens, decoded) ? options.emittedTokens : decoded;
+    const detokenize = (tokens: readonly Token[]): string => this.model.detokenize(tokens as Token[]);
+    const count = tokensForText(generated, text, detokenize);
+    const base = { previous: options.previous, point: spliced.point, prompt: prepared.prompt, input: spliced.input };
+    if (count === undefined) {
+      conversation.content = contentAfterReply(base);
+      return undefined;
+    }
+    const canonical = this.withBeginningToken(this.promptTokens(withReply(prepared.history, text)));
+    // The reply must be rendered as its plain text after the prompt; a template that trims or rewrites
+    // model text is not spliced at the reply (the prompt part is still remembered).
+    const rendersAsText = startsWith(canonical, prepared.prompt) && detokenize(canonical.slice(prepared.prompt.length)) === text;
+    conversation.content = contentAfterReply(
+      rendersAsText ? { ...base, reply: { canonical, tokens: generated.slice(0, count) } } : base,
+    );
+    return count;
+  }
+
+  private promptTokens(history: readonly ChatHistoryItem[]): Token[] {
     try {
       return formatPrompt({ model: this.model, chatWrapper: this.chatWrapper, history });
     } catch (error) {
@@ -326,10 +446,27 @@ export class LlamaCppEngine implements ChatEngine {
     }
   }
 
+  private render(history: readonly ChatHistoryItem[]): ReturnType<typeof renderPrompt> {
+    try {
+      return renderPrompt({ model: this.model, chatWrapper: this.chatWrapper, history });
+    } catch (error) {
+      throw toEngineError(error, { modelId: this.modelId, doing: "formatting the prompt" });
+    }
+  }
+
   /**
-   * Caps the reply so prompt + reply fit the sequence. Without the cap LlamaChat would silently shift
-   * the context (drop early history) mid-reply; capped, a full context ends the reply with "length".
-   * LlamaChat keeps one cell free, hence the - 1.
+   * Tokens as LlamaCompletion feeds them: it puts the vocabulary's beginning-of-sequence token first
+   * itself, so a template that starts with it keeps one, and one that does not gets it added.
+   */
+  private withBeginningToken(tokens: Token[]): Token[] {
+    if (this.beginningToken === undefined || tokens[0] === this.beginningToken) return tokens;
+    return [this.beginningToken, ...tokens];
+  }
+
+  /**
+   * Caps the reply so prompt + reply fit the sequence; a full context ends the reply with "length" rather
+   * than shifting (dropping early history) mid-reply. One cell stays free, hence the - 1 (as LlamaChat
+   * kept it, so limits did not move when generation switched to LlamaCompletion).
    */
   private replyBudget(promptTokens: number, requested: number): number {
     const { contextSize } = this.capabilities;
@@ -377,6 +514,22 @@ export class LlamaCppEngine implements ChatEngine {
   }
 }
 
+/**
+ * The token LlamaCompletion prepends to every input: node-llama-cpp's resolveBeginningTokenToPrepend
+ * (utils/tokenizerUtils.js, not exported), mirrored so prompts can be compared with what a sequence holds.
+ */
+function beginningTokenToPrepend(model: LlamaModel): Token | undefined {
+  switch (model.vocabularyType) {
+    case LlamaVocabularyType.rwkv:
+    case LlamaVocabularyType.ugm:
+      return undefined;
+    case LlamaVocabularyType.wpm:
+      return model.tokens.bos ?? undefined;
+    default:
+      return model.tokens.shouldPrependBosToken ? (model.tokens.bos ?? undefined) : undefined;
+  }
+}
+
 function end(finishReason: FinishReason, usage: TokenUsage): EngineEvent {
   return { type: "generation-end", finishReason, usage };
 }
@@ -388,7 +541,7 @@ function toFinishReason(stopReason: string): FinishReason {
     case "abort":
       return "aborted";
     default:
-      // eogToken, stopGenerationTrigger, customStopTrigger (and functionCalls, unused here).
+      // eogToken, stopGenerationTrigger (a grammar's end), customStopTrigger (the template's end of turn).
       return "stop";
   }
 }
