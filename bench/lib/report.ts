@@ -66,7 +66,7 @@ function decimalsFor(value: number): number {
 }
 
 function cell(value: string | number): string {
-  const text = typeof value === "number" ? fmt(value, decimalsFor(value)) : value;
+  const text = typeof value === "number" ? fmt(value, Number.isInteger(value) ? 0 : decimalsFor(value)) : value;
   return text.replace(/\|/g, "\\|");
 }
 
@@ -98,7 +98,12 @@ export function renderMarkdown(result: BenchResult): string {
   if (result.notes.length) parts.push("");
   for (const table of result.tables) parts.push(markdownTable(table), "");
   if (result.targets.length) parts.push(markdownTable(targetsTable(result.targets)), "");
-  parts.push(`_${result.durationS.toFixed(1)} s, ${result.startedAt}_`, "");
+  const { machineBusyBeforeStart, cpuCalibrationMs, fsyncMs } = result.environment as Record<string, number | undefined>;
+  const footer = [`${result.durationS.toFixed(1)} s`, result.startedAt];
+  if (Number.isFinite(machineBusyBeforeStart)) footer.push(`other load just before: ${((machineBusyBeforeStart ?? 0) * 100).toFixed(0)} % of the cores`);
+  if (Number.isFinite(cpuCalibrationMs)) footer.push(`CPU yardstick ${cpuCalibrationMs} ms`);
+  if (Number.isFinite(fsyncMs)) footer.push(`fsync ${fsyncMs} ms`);
+  parts.push(`_${footer.join("; ")}_`, "");
   return parts.join("\n");
 }
 

@@ -7,6 +7,7 @@ export const ENVIRONMENT: Record<string, string> = {
   ATELIER_HOST: "host",
   ATELIER_PORT: "port",
   ATELIER_DATA_DIR: "dataDir",
+  ATELIER_DATABASE_URL: "databaseUrl",
   ATELIER_LOG_LEVEL: "logLevel",
   ATELIER_ENGINE: "engine",
   ATELIER_MODEL: "model",

@@ -10,6 +10,13 @@ export const Config = z.object({
   host: z.string().default("127.0.0.1"),
   port: z.coerce.number().int().min(0).max(65_535).default(4321),
   dataDir: z.string().default(".atelier").describe("Database and downloaded models live here."),
+  /**
+   * A PostgreSQL connection URL (postgres://user:password@host:5432/atelier). Unset: the embedded
+   * SQLite file <dataDir>/atelier.db. It holds a password, so it is never logged or echoed back.
+   */
+  databaseUrl: z.string().trim()
+    .regex(/^postgres(ql)?:\/\//i, "must be a postgres:// or postgresql:// URL")
+    .optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   engine: EngineKind.default("llama-cpp"),
   /** GGUF path or hf: URI (llama-cpp), or the upstream model name (openai-compatible). */

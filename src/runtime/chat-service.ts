@@ -28,6 +28,12 @@ export interface ChatServiceOptions {
   now?: () => Date;
   /** How often streamed text is saved, so a crash loses at most this much of a reply. */
   progressSaveMs?: number;
+  /**
+   * Text deltas that follow the previous one within this many milliseconds are merged into one event
+   * (sent at most this much later). A fast model then costs one event per interval instead of one per
+   * token: fewer socket writes and SSE frames for the same text. 0 sends every delta at once.
+   */
+  deltaCoalesceMs?: number;
   /** History is dropped in steps of this many messages when it no longer fits (see assemblePrompt). */
   historyDropStep?: number;
 }
@@ -230,6 +236,7 @@ export class ChatService {
     const { run, prepared } = input;
     const { conversations } = this.#options.store;
     const saveEveryMs = this.#options.progressSaveMs ?? 250;
+    const coalesceMs = this.#options.deltaCoalesceMs ?? 15;
     const elapsed = () => Math.round((performance.now() - input.startedAt) * 100) / 100;
     let text = "";
     let firstTokenMs: number | null = null;
@@ -237,6 +244,18 @@ export class ChatService {
     let finishReason: FinishReason = "error";
     let usage: TokenUsage | null = null;
     let failure: AtelierError | undefined;
+    // Text generated but not yet sent to listeners, and when text was last sent.
+    let unsent = "";
+    let lastSentAt = Number.NEGATIVE_INFINITY;
+    let sendTimer: NodeJS.Timeout | undefined;
+    const send = (): void => {
+      clearTimeout(sendTimer);
+      sendTimer = undefined;
+      if (unsent === "") return;
+      run.push({ type: "text-delta", messageId: run.messageId, delta: unsent });
+      unsent = "";
+      lastSentAt = performance.now();
+    };
     try {
       const events = prepared.engine.streamChat(
         {
@@ -260,8 +279,14 @@ export class ChatService {
         if (!event.delta) continue;
         firstTokenMs ??= elapsed();
         text += event.delta;
-        run.push({ type: "text-delta", messageId: run.messageId, delta: event.delta });
-        if (performance.now() - lastSave >= saveEveryMs) {
+        unsent += event.delta;
+        const now = performance.now();
+        // The first delta (and any after a pause) goes out at once; a quick succession is merged.
+        if (now - lastSentAt >= coalesceMs) send();
+        else sendTimer ??= setTimeout(send, coalesceMs - (now - lastSentAt));
+        if (now - lastSave >= saveEveryMs) {
+          // Listeners get the text before it is stored, so a stored reply never runs ahead of the stream.
+          send();
           lastSave = performance.now();
           await conversations.saveProgress(run.messageId, text);
         }
@@ -273,6 +298,7 @@ export class ChatService {
       finishReason = run.signal.aborted ? "aborted" : "error";
       this.#options.logger.error({ err: error, conversationId: run.conversationId, messageId: run.messageId }, "reply failed");
     }
+    send();
     const durationMs = elapsed();
     const finalUsage = usage ?? { promptTokens: prepared.plan.promptTokens, evaluatedPromptTokens: 0, completionTokens: 0 };
     try {

@@ -7,7 +7,9 @@ import { defaultEngineFactories } from "../engine/factories.js";
 import { AgentsService } from "../runtime/agents-service.js";
 import { ChatService } from "../runtime/chat-service.js";
 import { ReplyHub } from "../runtime/reply-hub.js";
+import { openPostgresStore } from "../store/postgres/postgres-store.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Store } from "../store/store.js";
 import { buildApp } from "./app.js";
 import type { AppServices } from "./services.js";
 
@@ -18,14 +20,14 @@ export interface RunningServer {
 }
 
 /**
- * The composition root: opens the store, chooses engine adapters from configuration, loads the
- * default model, and listens. Readiness turns green once the model is loaded.
+ * The composition root: opens the store (SQLite or PostgreSQL) and chooses engine adapters from
+ * configuration, loads the default model, and listens. Readiness turns green once the model is loaded.
  */
 export async function startServer(options: { config: Config; logger?: PinoLogger; waitForModel?: boolean }): Promise<RunningServer> {
   const { config } = options;
   const logger = options.logger ?? pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openSqliteStore({ file: path.join(config.dataDir, "atelier.db") });
+  const store = await openStore(config);
   const engines = new CachingEngineProvider({ config, factories: defaultEngineFactories({ logger }) });
   const hub = new ReplyHub({ detachGraceMs: config.detachedReplyGraceMs });
   const agents = new AgentsService({ agents: store.agents });
@@ -58,4 +60,10 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
       return closing;
     },
   };
+}
+
+/** PostgreSQL when a database URL is configured (several processes can share it); else the embedded SQLite file. */
+function openStore(config: Config): Promise<Store> {
+  if (config.databaseUrl !== undefined) return openPostgresStore({ connectionString: config.databaseUrl });
+  return openSqliteStore({ file: path.join(config.dataDir, "atelier.db") });
 }

@@ -13,6 +13,11 @@ export interface KyselyStoreOptions {
   errors: DialectErrors;
   /** Where the data lives, for messages ("SQLite file /x/atelier.db"). */
   description: string;
+  /**
+   * Resolves once work already under way has finished, where a turn on a connection does not prove
+   * it (a pool serves requests on several connections at once). Called on dispose, before destroy.
+   */
+  drain?: () => Promise<void>;
 }
 
 /** The repositories over one Kysely database. Dialects differ only in how they open it. */
@@ -21,11 +26,13 @@ export class KyselyStore implements Store {
   readonly conversations: KyselyConversationRepository;
   readonly description: string;
   #db: Kysely<Database> | undefined;
+  readonly #drain: (() => Promise<void>) | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: KyselyStoreOptions) {
     this.#db = options.db;
     this.description = options.description;
+    this.#drain = options.drain;
     const store = this;
     const context: StoreContext = {
       get db() {
@@ -55,7 +62,7 @@ export class KyselyStore implements Store {
   [Symbol.asyncDispose](): Promise<void> {
     const db = this.#db;
     this.#db = undefined;
-    this.#closing ??= db ? closeAfterPendingWork(db) : Promise.resolve();
+    this.#closing ??= db ? closeAfterPendingWork(db, this.#drain) : Promise.resolve();
     return this.#closing;
   }
 
@@ -68,9 +75,10 @@ export class KyselyStore implements Store {
  * Waits for a turn on a connection first: on SQLite that queues behind the open transaction (a
  * reply being completed at shutdown), where destroying at once would cut it off mid-way.
  */
-async function closeAfterPendingWork(db: Kysely<Database>): Promise<void> {
+async function closeAfterPendingWork(db: Kysely<Database>, drain: (() => Promise<void>) | undefined): Promise<void> {
   try {
     await db.connection().execute(async () => undefined);
+    await drain?.();
   } finally {
     await db.destroy();
   }

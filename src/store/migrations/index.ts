@@ -1,10 +1,14 @@
 import type { Migration } from "kysely";
 import { initialSchema } from "./0001-initial-schema.js";
+import type { SchemaDialect } from "./schema-dialect.js";
 
 /**
  * Every migration, by name, in code: no folder scanning, so they run the same from src/ (tests)
- * and dist/. Names sort in the order they must run; never rename or edit a released one.
+ * and dist/. Names sort in the order they must run; never rename or edit a released one. The same
+ * names on every dialect: only the SQL spelling of a migration may differ between them.
  */
-export const migrations: Readonly<Record<string, Migration>> = {
-  "0001-initial-schema": initialSchema,
-};
+export function migrationsFor(dialect: SchemaDialect): Readonly<Record<string, Migration>> {
+  return {
+    "0001-initial-schema": initialSchema(dialect),
+  };
+}

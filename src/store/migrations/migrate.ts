@@ -1,6 +1,7 @@
-import { Migrator, sql, type Kysely } from "kysely";
+import { Migrator, sql, type Kysely, type Migration } from "kysely";
 import { AtelierError } from "../../contracts/index.js";
-import { migrations } from "./index.js";
+import { migrationsFor } from "./index.js";
+import type { SchemaDialect } from "./schema-dialect.js";
 
 const MIGRATION_TABLE = "kysely_migration";
 
@@ -25,13 +26,14 @@ export interface MigrationReport {
 }
 
 /**
- * Brings the schema to the newest migration. Dialect-neutral: Kysely's Migrator takes the
- * dialect's lock (a transaction on SQLite, an advisory lock on PostgreSQL), so concurrent openers
- * migrate once.
+ * Brings the schema to the newest migration. `dialect` only picks the SQL spelling where it differs
+ * (schema-dialect.ts). Kysely's Migrator takes the dialect's lock (a transaction on SQLite, an
+ * advisory lock on PostgreSQL), so concurrent openers migrate once.
  */
-export async function migrateToLatest<DB>(options: { db: Kysely<DB>; description: string }): Promise<MigrationReport> {
+export async function migrateToLatest<DB>(options: { db: Kysely<DB>; dialect: SchemaDialect; description: string }): Promise<MigrationReport> {
   const { db, description } = options;
-  await refuseNewerDatabase(db, description);
+  const migrations = migrationsFor(options.dialect);
+  await refuseNewerDatabase({ db, description, known: migrations });
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, migrationTableName: MIGRATION_TABLE });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
@@ -43,10 +45,11 @@ export async function migrateToLatest<DB>(options: { db: Kysely<DB>; description
 }
 
 /** Checked before migrating so the error says "upgrade" rather than Kysely's "corrupted migrations". */
-async function refuseNewerDatabase<DB>(db: Kysely<DB>, description: string): Promise<void> {
+async function refuseNewerDatabase<DB>(options: { db: Kysely<DB>; description: string; known: Readonly<Record<string, Migration>> }): Promise<void> {
+  const { db, description, known } = options;
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   if (!tables.some((table) => table.name === MIGRATION_TABLE)) return;
   const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
-  const unknownMigrations = rows.map((row) => row.name).filter((name) => !Object.hasOwn(migrations, name)).sort();
+  const unknownMigrations = rows.map((row) => row.name).filter((name) => !Object.hasOwn(known, name)).sort();
   if (unknownMigrations.length > 0) throw new DatabaseNewerThanCodeError({ description, unknownMigrations });
 }

@@ -46,7 +46,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   }
   const db = new Kysely<Database>({ dialect: new AtelierSqliteDialect({ database }) });
   try {
-    const report = await migrateToLatest({ db, description });
+    const report = await migrateToLatest({ db, dialect: "sqlite", description });
     return new SqliteStore({ db, database, file: options.file, appliedMigrations: report.applied });
   } catch (error) {
     await db.destroy();
