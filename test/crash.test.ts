@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,20 +8,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Agent, ConversationWithMessages } from "../src/contracts/index.js";
 import { readSse } from "./support/sse.js";
 import { testModelPath } from "./support/models.js";
+import { freePort } from "./support/ports.js";
 import { removeDir } from "./support/server.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = path.join(root, "bin/atelier.js");
 const ITERATIONS = 3;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== "object" || !address) throw new Error("no port");
-  return address.port;
-}
 
 async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   if (!existsSync(path.join(root, "dist/src/cli/main.js"))) throw new Error("Build first: npm run build (npm test does).");

@@ -1,7 +1,8 @@
 import { inspect } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startPostgres, type TestPostgres } from "../../../test/support/postgres.js";
+import { startPostgres, type TestPostgres } from "../../../test/support/postgres.js";
+import { freePort } from "../../../test/support/ports.js";
 import { AtelierError, type Conversation } from "../../contracts/index.js";
 import { at, profile, uniqueHandle, uniqueId } from "../contract/fixtures.js";
 import { DatabaseNewerThanCodeError } from "../migrations/migrate.js";
