@@ -80,10 +80,20 @@ export const Agent = AgentProfile.extend({
   id: z.string(),
   handle: Handle,
   version: z.number().int().min(1),
+  /** The user who owns it; null only for agents made before accounts existed, until the first admin adopts them. */
+  ownerId: z.string().nullable(),
+  /** When visitors could first talk to it (share page, widget, API); null while private. */
+  publishedAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type Agent = z.infer<typeof Agent>;
+
+/** What visitors see of a published agent: never its instructions, model settings or owner. */
+export const PublicAgent = Agent.pick({
+  id: true, handle: true, name: true, tagline: true, avatar: true, description: true, greetings: true,
+});
+export type PublicAgent = z.infer<typeof PublicAgent>;
 
 export const AgentVersionSummary = z.object({
   version: z.number().int().min(1),

@@ -30,8 +30,10 @@ export interface ConversationRepository {
   /**
    * Most recently active first, by (updatedAt, id). `before` is a conversation id: only conversations
    * strictly older than it in that order. Throws bad_request when `before` names no conversation.
+   * Filters combine: `ownerId` keeps conversations with that user's agents, `participantId` those
+   * of that participant (a visitor id, a user id, or a label an owner chose).
    */
-  list(options: { agentId?: string; limit: number; before?: string }): Promise<Conversation[]>;
+  list(options: { agentId?: string; ownerId?: string; participantId?: string; limit: number; before?: string }): Promise<Conversation[]>;
   delete(id: string): Promise<boolean>;
 
   /**

@@ -1,20 +1,27 @@
 import { describe } from "vitest";
 import { describeAgentContract } from "./contract/agents-contract.js";
+import { describeAuditContract } from "./contract/audit-contract.js";
 import { describeConversationContract } from "./contract/conversations-contract.js";
+import { describeCredentialContract } from "./contract/credentials-contract.js";
+import type { ContractStores } from "./contract/fixtures.js";
 import { describeLifecycleContract } from "./contract/lifecycle-contract.js";
 import { describeMessageContract } from "./contract/messages-contract.js";
-import type { Store } from "./store.js";
+import { describeUserContract } from "./contract/users-contract.js";
 
 /**
  * The behaviour every Store implementation must show, as vitest tests. `open` must reach the same
  * database on every call (the suite closes and reopens it to prove durability); the tests make
- * their own ids and never assume the database starts empty.
+ * their own ids and never assume that database starts empty. `openEmpty` gives a new database
+ * each call, for the few tests about an instance's first user.
  */
-export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+export function describeStoreContract(name: string, stores: ContractStores): void {
   describe(`Store contract: ${name}`, () => {
-    describeAgentContract(open);
-    describeConversationContract(open);
-    describeMessageContract(open);
-    describeLifecycleContract(open);
+    describeAgentContract(stores.open);
+    describeConversationContract(stores.open);
+    describeMessageContract(stores.open);
+    describeUserContract(stores);
+    describeCredentialContract(stores.open);
+    describeAuditContract(stores.open);
+    describeLifecycleContract(stores.open);
   });
 }

@@ -1,3 +1,4 @@
+import type { ApiKeyRepository, AuditRepository, InviteRepository, SessionRepository, SettingsRepository, UserRepository, VisitorRepository } from "./accounts.js";
 import type { AgentRepository } from "./agents.js";
 import type { ConversationRepository } from "./conversations.js";
 
@@ -5,6 +6,13 @@ import type { ConversationRepository } from "./conversations.js";
 export interface Store extends AsyncDisposable {
   readonly agents: AgentRepository;
   readonly conversations: ConversationRepository;
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly visitors: VisitorRepository;
+  readonly invites: InviteRepository;
+  readonly audit: AuditRepository;
+  readonly settings: SettingsRepository;
   /** A cheap query that proves the database answers. */
   ping(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { at, createAgent, createConversation, expectAtelierError, type OpenStore, profile, uniqueHandle, uniqueId, useStore } from "./fixtures.js";
+import { at, createAgent, createConversation, createUser, expectAtelierError, type OpenStore, profile, uniqueHandle, uniqueId, useStore } from "./fixtures.js";
 
 export function describeAgentContract(open: OpenStore): void {
   describe("agents", () => {
@@ -15,9 +15,10 @@ export function describeAgentContract(open: OpenStore): void {
         model: { temperature: 0.3, maxTokens: 64, seed: 7 },
       });
       const id = uniqueId("agt");
-      const created = await store().agents.create({ id, handle, profile: input, now: at(1) });
+      const owner = await createUser(store());
+      const created = await store().agents.create({ id, handle, ownerId: owner.id, profile: input, now: at(1) });
 
-      expect(created).toEqual({ ...input, id, handle, version: 1, createdAt: at(1), updatedAt: at(1) });
+      expect(created).toEqual({ ...input, id, handle, version: 1, ownerId: owner.id, publishedAt: null, createdAt: at(1), updatedAt: at(1) });
       expect(await store().agents.get(id)).toEqual(created);
       expect(await store().agents.getByHandle(handle)).toEqual(created);
       expect(await store().agents.listVersions(id)).toEqual([{ version: 1, createdAt: at(1), name: "Bea" }]);
@@ -31,14 +32,14 @@ export function describeAgentContract(open: OpenStore): void {
 
     it("refuses a taken handle with a conflict", async () => {
       const first = await createAgent(store());
-      const attempt = store().agents.create({ id: uniqueId("agt"), handle: first.handle, profile: profile(), now: at(2) });
+      const attempt = store().agents.create({ id: uniqueId("agt"), handle: first.handle, ownerId: null, profile: profile(), now: at(2) });
       await expectAtelierError(attempt, "conflict", `The handle "${first.handle}" is taken. Choose another.`);
     });
 
     it("refuses a duplicate id with a conflict", async () => {
       const first = await createAgent(store());
       await expectAtelierError(
-        store().agents.create({ id: first.id, handle: uniqueHandle(), profile: profile(), now: at(2) }),
+        store().agents.create({ id: first.id, handle: uniqueHandle(), ownerId: null, profile: profile(), now: at(2) }),
         "conflict",
       );
     });
@@ -49,6 +50,49 @@ export function describeAgentContract(open: OpenStore): void {
       const ids = (await store().agents.list()).map((agent) => agent.id).filter((id) => id === older.id || id === newer.id);
       expect(ids).toEqual([newer.id, older.id]);
       expect(await store().agents.list({ limit: 1 })).toHaveLength(1);
+    });
+
+    it("answers not_found for an owner that does not exist, and creates nothing", async () => {
+      const handle = uniqueHandle();
+      const attempt = store().agents.create({ id: uniqueId("agt"), handle, ownerId: uniqueId("usr"), profile: profile(), now: at(1) });
+      await expectAtelierError(attempt, "not_found");
+      expect(await store().agents.getByHandle(handle)).toBeUndefined();
+    });
+
+    it("lists one owner's agents, newest first, and no one else's", async () => {
+      const owner = await createUser(store());
+      const other = await createUser(store());
+      const older = await createAgent(store(), { ownerId: owner.id, now: at(1) });
+      const newer = await createAgent(store(), { ownerId: owner.id, now: at(2) });
+      const theirs = await createAgent(store(), { ownerId: other.id, now: at(3) });
+      const ownerless = await createAgent(store(), { now: at(4) });
+
+      expect(await store().agents.list({ ownerId: owner.id })).toEqual([newer, older]);
+      expect(await store().agents.list({ ownerId: owner.id, limit: 1 })).toEqual([newer]);
+      expect(await store().agents.list({ ownerId: other.id })).toEqual([theirs]);
+      const everyone = (await store().agents.list()).map((agent) => agent.id);
+      expect(everyone).toEqual(expect.arrayContaining([older.id, newer.id, theirs.id, ownerless.id]));
+    });
+
+    it("publishes and unpublishes without making a version", async () => {
+      const agent = await createAgent(store(), { now: at(1) });
+      const published = await store().agents.setPublished({ id: agent.id, publishedAt: at(5), now: at(5) });
+
+      expect(published).toEqual({ ...agent, publishedAt: at(5), updatedAt: at(5) });
+      expect(await store().agents.get(agent.id)).toEqual(published);
+      expect(await store().agents.listVersions(agent.id)).toHaveLength(1);
+
+      const edited = await store().agents.update({ id: agent.id, handle: agent.handle, profile: profile({ name: "Edited" }), now: at(6) });
+      expect(edited).toMatchObject({ version: 2, publishedAt: at(5) });
+      expect(await store().agents.getVersion(agent.id, 1)).toMatchObject({ version: 1, publishedAt: at(5) });
+
+      const unpublished = await store().agents.setPublished({ id: agent.id, publishedAt: null, now: at(7) });
+      expect(unpublished).toMatchObject({ version: 2, name: "Edited", publishedAt: null, updatedAt: at(7) });
+      expect(await store().agents.listVersions(agent.id)).toHaveLength(2);
+    });
+
+    it("answers not_found when publishing an unknown agent", async () => {
+      await expectAtelierError(store().agents.setPublished({ id: uniqueId("agt"), publishedAt: at(1), now: at(1) }), "not_found");
     });
 
     it("stores each update as a new version and keeps the old ones", async () => {
@@ -79,7 +123,7 @@ export function describeAgentContract(open: OpenStore): void {
 
       expect((await store().agents.getByHandle(newHandle))?.id).toBe(agent.id);
       expect(await store().agents.getByHandle(agent.handle)).toBeUndefined();
-      const reuse = await store().agents.create({ id: uniqueId("agt"), handle: agent.handle, profile: profile(), now: at(4) });
+      const reuse = await store().agents.create({ id: uniqueId("agt"), handle: agent.handle, ownerId: null, profile: profile(), now: at(4) });
       expect(reuse.handle).toBe(agent.handle);
     });
 

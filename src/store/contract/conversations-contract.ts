@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Conversation } from "../../contracts/index.js";
 import type { Store } from "../store.js";
-import { at, createAgent, createConversation, expectAtelierError, type OpenStore, uniqueId, useStore } from "./fixtures.js";
+import { at, createAgent, createConversation, createUser, expectAtelierError, type OpenStore, uniqueId, useStore } from "./fixtures.js";
 
 export function describeConversationContract(open: OpenStore): void {
   describe("conversations", () => {
@@ -74,6 +74,39 @@ export function describeConversationContract(open: OpenStore): void {
       expect(onlyFirst.map((conversation) => conversation.id)).toEqual([older.id]);
     });
 
+    it("lists the conversations with one owner's agents, across their agents, and pages them", async () => {
+      const owner = await createUser(store());
+      const other = await createUser(store());
+      const first = await createAgent(store(), { ownerId: owner.id });
+      const second = await createAgent(store(), { ownerId: owner.id });
+      const theirs = await createAgent(store(), { ownerId: other.id });
+      const a = await createConversation(store(), { agentId: first.id, now: at(1) });
+      const b = await createConversation(store(), { agentId: second.id, now: at(2) });
+      const c = await createConversation(store(), { agentId: first.id, now: at(3) });
+      await createConversation(store(), { agentId: theirs.id, now: at(4), participantId: owner.id });
+
+      const listed = await store().conversations.list({ ownerId: owner.id, limit: 10 });
+      expect(listed).toEqual([c, b, a]);
+      expect(await pageThrough(store(), { ownerId: owner.id, pageSize: 2 })).toEqual([c.id, b.id, a.id]);
+      expect((await store().conversations.list({ ownerId: owner.id, agentId: first.id, limit: 10 })).map((found) => found.id)).toEqual([c.id, a.id]);
+      expect(await store().conversations.list({ ownerId: owner.id, agentId: theirs.id, limit: 10 })).toEqual([]);
+    });
+
+    it("lists one participant's conversations, across agents and owners, and combines with the other filters", async () => {
+      const owner = await createUser(store());
+      const mine = await createAgent(store(), { ownerId: owner.id });
+      const ownerless = await createAgent(store());
+      const participantId = uniqueId("vis");
+      const first = await createConversation(store(), { agentId: mine.id, participantId, now: at(1) });
+      const second = await createConversation(store(), { agentId: ownerless.id, participantId, now: at(2) });
+      await createConversation(store(), { agentId: mine.id, participantId: uniqueId("vis"), now: at(3) });
+
+      expect(await store().conversations.list({ participantId, limit: 10 })).toEqual([second, first]);
+      expect(await pageThrough(store(), { participantId, pageSize: 1 })).toEqual([second.id, first.id]);
+      expect(await store().conversations.list({ participantId, ownerId: owner.id, limit: 10 })).toEqual([first]);
+      expect(await store().conversations.list({ participantId, agentId: ownerless.id, limit: 10 })).toEqual([second]);
+    });
+
     it("refuses a cursor that is not a conversation", async () => {
       await expectAtelierError(store().conversations.list({ limit: 5, before: uniqueId("cnv") }), "bad_request");
     });
@@ -100,17 +133,17 @@ export function describeConversationContract(open: OpenStore): void {
 }
 
 /** Every id, page by page, following the `before` cursor. */
-async function pageThrough(store: Store, options: { agentId: string; pageSize: number }): Promise<string[]> {
+async function pageThrough(
+  store: Store,
+  options: { agentId?: string; ownerId?: string; participantId?: string; pageSize: number },
+): Promise<string[]> {
+  const { pageSize, ...filters } = options;
   const ids: string[] = [];
   let before: string | undefined;
   for (;;) {
-    const page: Conversation[] = await store.conversations.list({
-      agentId: options.agentId,
-      limit: options.pageSize,
-      ...(before === undefined ? {} : { before }),
-    });
+    const page: Conversation[] = await store.conversations.list({ ...filters, limit: pageSize, ...(before === undefined ? {} : { before }) });
     ids.push(...page.map((conversation) => conversation.id));
-    if (page.length < options.pageSize) return ids;
+    if (page.length < pageSize) return ids;
     before = page.at(-1)?.id;
   }
 }

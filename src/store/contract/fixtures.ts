@@ -1,9 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect } from "vitest";
-import { AgentProfile, AtelierError, type AgentProfileInput, type ErrorCode } from "../../contracts/index.js";
+import { AgentProfile, AtelierError, type AgentProfileInput, type ErrorCode, type User, type UserRole } from "../../contracts/index.js";
 import type { Store } from "../store.js";
 
 export type OpenStore = () => Promise<Store>;
+
+/** How the contract suite reaches a dialect's databases. */
+export interface ContractStores {
+  /** The suite's shared database: the same data on every call. */
+  open: OpenStore;
+  /** A new, empty, migrated database on every call, for behaviour that depends on what exists (the first user). */
+  openEmpty: OpenStore;
+}
 
 /**
  * Opens one store for the enclosing describe block and closes it after. The suite shares one
@@ -43,22 +51,36 @@ export function profile(input: Partial<AgentProfileInput> = {}): AgentProfile {
   return AgentProfile.parse({ name: "Chef Bea", ...input });
 }
 
-/** A created agent with its handle, for tests that need one to hang conversations on. */
-export async function createAgent(store: Store, options: { now?: string; name?: string } = {}) {
+/** A created agent with its handle, for tests that need one to hang conversations on. Ownerless unless told. */
+export async function createAgent(store: Store, options: { now?: string; name?: string; ownerId?: string | null } = {}) {
   const handle = uniqueHandle();
   return store.agents.create({
     id: uniqueId("agt"),
     handle,
+    ownerId: options.ownerId ?? null,
     profile: profile({ name: options.name ?? "Chef Bea", handle }),
     now: options.now ?? at(0),
   });
 }
 
-export async function createConversation(store: Store, options: { agentId: string; now?: string; id?: string }) {
+/** A user with a unique email; an owner unless told (the shared database has no "first" user to rely on). */
+export async function createUser(store: Store, options: { role?: UserRole | "admin-if-first"; now?: string; name?: string } = {}): Promise<User> {
+  const id = uniqueId("usr");
+  return store.users.create({
+    id,
+    email: `${id.toLowerCase()}@example.com`,
+    name: options.name ?? "Ada",
+    role: options.role ?? "owner",
+    passwordHash: `$argon2id$hash-of-${id}`,
+    now: options.now ?? at(0),
+  });
+}
+
+export async function createConversation(store: Store, options: { agentId: string; now?: string; id?: string; participantId?: string }) {
   return store.conversations.create({
     id: options.id ?? uniqueId("cnv"),
     agentId: options.agentId,
-    participantId: "person-1",
+    participantId: options.participantId ?? "person-1",
     title: "A chat",
     now: options.now ?? at(0),
   });

@@ -13,21 +13,25 @@ export class KyselyAgentRepository implements AgentRepository {
     this.#context = context;
   }
 
-  async create(input: { id: string; handle: string; profile: AgentProfile; now: string }): Promise<Agent> {
-    const { id, handle, now } = input;
+  async create(input: { id: string; handle: string; ownerId: string | null; profile: AgentProfile; now: string }): Promise<Agent> {
+    const { id, handle, ownerId, now } = input;
+    const { errors } = this.#context;
     const profile = JSON.stringify(input.profile);
     try {
       await this.#context.db.transaction().execute(async (trx) => {
-        await trx.insertInto("agents").values({ id, handle, current_version: 1, created_at: now, updated_at: now }).execute();
+        await trx.insertInto("agents")
+          .values({ id, handle, current_version: 1, owner_id: ownerId, published_at: null, created_at: now, updated_at: now })
+          .execute();
         await trx.insertInto("agent_versions").values({ agent_id: id, version: 1, profile, created_at: now }).execute();
       });
     } catch (error) {
-      if (!this.#context.errors.isUniqueViolation(error)) throw error;
+      if (errors.isForeignKeyViolation(error)) throw new AtelierError("not_found", `No user "${ownerId}" to own the agent.`, { cause: error });
+      if (!errors.isUniqueViolation(error)) throw error;
       // Which constraint failed is dialect-specific text; asking the table again is not.
       if (await this.getByHandle(handle)) throw handleTaken(handle, error);
       throw new AtelierError("conflict", `An agent with the id "${id}" already exists.`, { cause: error });
     }
-    return toAgent({ id, handle, version: 1, profile, created_at: now, updated_at: now });
+    return toAgent({ id, handle, version: 1, profile, owner_id: ownerId, published_at: null, created_at: now, updated_at: now });
   }
 
   async get(id: string): Promise<Agent | undefined> {
@@ -40,10 +44,24 @@ export class KyselyAgentRepository implements AgentRepository {
     return row && toAgent(row);
   }
 
-  async list(options?: { limit?: number }): Promise<Agent[]> {
+  async list(options?: { ownerId?: string; limit?: number }): Promise<Agent[]> {
     let query = currentVersions(this.#context.db).orderBy("agents.created_at", "desc").orderBy("agents.id", "desc");
+    if (options?.ownerId !== undefined) query = query.where("agents.owner_id", "=", options.ownerId);
     if (options?.limit !== undefined) query = query.limit(options.limit);
     return (await query.execute()).map(toAgent);
+  }
+
+  setPublished(input: { id: string; publishedAt: string | null; now: string }): Promise<Agent> {
+    // Only the agents row changes: publication is not part of the profile, so no version is made.
+    return this.#context.db.transaction().execute(async (trx) => {
+      const result = await trx.updateTable("agents")
+        .set({ published_at: input.publishedAt, updated_at: input.now })
+        .where("id", "=", input.id)
+        .executeTakeFirstOrThrow();
+      if (result.numUpdatedRows === 0n) throw agentNotFound(input.id);
+      const row = await currentVersions(trx).where("agents.id", "=", input.id).executeTakeFirstOrThrow();
+      return toAgent(row);
+    });
   }
 
   update(input: { id: string; handle: string; profile: AgentProfile; now: string; expectedVersion?: number }): Promise<Agent> {
@@ -51,7 +69,10 @@ export class KyselyAgentRepository implements AgentRepository {
     const { errors } = this.#context;
     const profile = JSON.stringify(input.profile);
     return this.#context.db.transaction().execute(async (trx) => {
-      const current = await trx.selectFrom("agents").select(["current_version", "created_at"]).where("id", "=", id).executeTakeFirst();
+      const current = await trx.selectFrom("agents")
+        .select(["current_version", "owner_id", "published_at", "created_at"])
+        .where("id", "=", id)
+        .executeTakeFirst();
       if (!current) throw agentNotFound(id);
       const found = current.current_version;
       if (expectedVersion !== undefined && expectedVersion !== found) throw staleVersion({ id, expectedVersion, found });
@@ -76,7 +97,8 @@ export class KyselyAgentRepository implements AgentRepository {
         throw error;
       }
       if (updated === 0n) throw staleVersion({ id, expectedVersion, found });
-      return toAgent({ id, handle, version, profile, created_at: current.created_at, updated_at: now });
+      const { owner_id, published_at, created_at } = current;
+      return toAgent({ id, handle, version, profile, owner_id, published_at, created_at, updated_at: now });
     });
   }
 
@@ -89,6 +111,8 @@ export class KyselyAgentRepository implements AgentRepository {
         "agents.handle",
         "agent_versions.version",
         "agent_versions.profile",
+        "agents.owner_id",
+        "agents.published_at",
         "agents.created_at",
         "agent_versions.created_at as updated_at",
       ])
@@ -121,7 +145,16 @@ function currentVersions(db: Kysely<Database>) {
     .selectFrom("agents")
     .innerJoin("agent_versions", (join) =>
       join.onRef("agent_versions.agent_id", "=", "agents.id").onRef("agent_versions.version", "=", "agents.current_version"))
-    .select(["agents.id", "agents.handle", "agent_versions.version", "agent_versions.profile", "agents.created_at", "agents.updated_at"]);
+    .select([
+      "agents.id",
+      "agents.handle",
+      "agent_versions.version",
+      "agent_versions.profile",
+      "agents.owner_id",
+      "agents.published_at",
+      "agents.created_at",
+      "agents.updated_at",
+    ]);
 }
 
 function handleTaken(handle: string, cause: unknown): AtelierError {

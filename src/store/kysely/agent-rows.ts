@@ -7,6 +7,8 @@ export interface AgentVersionRow {
   handle: string;
   version: number;
   profile: string;
+  owner_id: string | null;
+  published_at: string | null;
   created_at: string;
   /** The agent's updated_at for the current version; the version's own created_at for an older one. */
   updated_at: string;
@@ -14,8 +16,17 @@ export interface AgentVersionRow {
 
 export function toAgent(row: AgentVersionRow): Agent {
   const profile = readProfile(row.profile, `profile of agent "${row.id}" version ${row.version}`);
-  // Identity comes from the agents row: the handle is the agent's current one, whatever the version held.
-  return { ...profile, id: row.id, handle: row.handle, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at };
+  // Identity comes from the agents row: handle, owner and publication are the agent's current ones, whatever the version held.
+  return {
+    ...profile,
+    id: row.id,
+    handle: row.handle,
+    version: row.version,
+    ownerId: row.owner_id,
+    publishedAt: row.published_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 export function toVersionSummary(row: { agent_id: string; version: number; profile: string; created_at: string }): AgentVersionSummary {

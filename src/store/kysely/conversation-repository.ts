@@ -41,10 +41,16 @@ export class KyselyConversationRepository implements ConversationRepository {
     return row && toConversation(row);
   }
 
-  async list(options: { agentId?: string; limit: number; before?: string }): Promise<Conversation[]> {
+  async list(options: { agentId?: string; ownerId?: string; participantId?: string; limit: number; before?: string }): Promise<Conversation[]> {
     const { db } = this.#context;
-    let query = db.selectFrom("conversations").selectAll();
-    if (options.agentId !== undefined) query = query.where("agent_id", "=", options.agentId);
+    let query = db.selectFrom("conversations").selectAll("conversations");
+    if (options.agentId !== undefined) query = query.where("conversations.agent_id", "=", options.agentId);
+    if (options.participantId !== undefined) query = query.where("conversations.participant_id", "=", options.participantId);
+    if (options.ownerId !== undefined) {
+      // A join rather than a stored owner column: an agent's owner is written in one place only.
+      const ownerId = options.ownerId;
+      query = query.innerJoin("agents", (join) => join.onRef("agents.id", "=", "conversations.agent_id").on("agents.owner_id", "=", ownerId));
+    }
     if (options.before !== undefined) {
       const cursor = await db.selectFrom("conversations").select(["updated_at", "id"]).where("id", "=", options.before).executeTakeFirst();
       // An unknown cursor is an error rather than an empty page, which would read as "no more conversations".
@@ -52,11 +58,15 @@ export class KyselyConversationRepository implements ConversationRepository {
         throw new AtelierError("bad_request", `The cursor "${options.before}" is not a conversation (it may have been deleted). List again without it.`);
       }
       query = query.where((eb) => eb.or([
-        eb("updated_at", "<", cursor.updated_at),
-        eb.and([eb("updated_at", "=", cursor.updated_at), eb("id", "<", cursor.id)]),
+        eb("conversations.updated_at", "<", cursor.updated_at),
+        eb.and([eb("conversations.updated_at", "=", cursor.updated_at), eb("conversations.id", "<", cursor.id)]),
       ]));
     }
-    const rows = await query.orderBy("updated_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
+    const rows = await query
+      .orderBy("conversations.updated_at", "desc")
+      .orderBy("conversations.id", "desc")
+      .limit(options.limit)
+      .execute();
     return rows.map(toConversation);
   }
 

@@ -8,6 +8,13 @@ export interface Database {
   agent_versions: AgentVersionsTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  visitors: VisitorsTable;
+  invites: InvitesTable;
+  audit_events: AuditEventsTable;
+  instance_settings: InstanceSettingsTable;
 }
 
 export interface AgentsTable {
@@ -15,6 +22,10 @@ export interface AgentsTable {
   /** Unique: the URL name of the agent's current version. */
   handle: string;
   current_version: number;
+  /** Null only for agents made before accounts existed, until the first admin adopts them. */
+  owner_id: string | null;
+  /** Null while private. Not versioned: publishing is not an edit of the profile. */
+  published_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -56,4 +67,78 @@ export interface MessagesTable {
   first_token_ms: number | null;
   duration_ms: number | null;
   replaced_by: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Unique; lowercased by the caller, so equality is the whole comparison. */
+  email: string;
+  name: string;
+  role: string;
+  /** argon2id, encoded with its parameters. */
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Secrets (session, key, visitor and invite tokens) are stored only as SHA-256 hex of the token. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  /** ApiKeyScope[] as JSON text. */
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface VisitorsTable {
+  id: string;
+  token_hash: string;
+  created_at: string;
+  last_seen_at: string;
+}
+
+export interface InvitesTable {
+  id: string;
+  created_by: string;
+  /** When set, only this email may use the invite. */
+  email: string | null;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  /** Whose log it is in; null for the instance's own log. */
+  user_id: string | null;
+  action: string;
+  actor: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  /** AuditEvent["detail"] as JSON text. */
+  detail: string;
+  created_at: string;
+}
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
 }

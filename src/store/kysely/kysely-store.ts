@@ -2,10 +2,17 @@ import { sql, type Kysely } from "kysely";
 import { AtelierError } from "../../contracts/index.js";
 import type { Store } from "../store.js";
 import { KyselyAgentRepository } from "./agent-repository.js";
+import { KyselyApiKeyRepository } from "./api-key-repository.js";
+import { KyselyAuditRepository } from "./audit-repository.js";
 import { KyselyConversationRepository } from "./conversation-repository.js";
 import type { Database } from "./database.js";
 import type { DialectErrors } from "./dialect-errors.js";
+import { KyselyInviteRepository } from "./invite-repository.js";
+import { KyselySessionRepository } from "./session-repository.js";
+import { KyselySettingsRepository } from "./settings-repository.js";
 import type { StoreContext } from "./store-context.js";
+import { KyselyUserRepository } from "./user-repository.js";
+import { KyselyVisitorRepository } from "./visitor-repository.js";
 
 export interface KyselyStoreOptions {
   /** An open, migrated database. The store owns it from now on and destroys it on dispose. */
@@ -24,6 +31,13 @@ export interface KyselyStoreOptions {
 export class KyselyStore implements Store {
   readonly agents: KyselyAgentRepository;
   readonly conversations: KyselyConversationRepository;
+  readonly users: KyselyUserRepository;
+  readonly sessions: KyselySessionRepository;
+  readonly apiKeys: KyselyApiKeyRepository;
+  readonly visitors: KyselyVisitorRepository;
+  readonly invites: KyselyInviteRepository;
+  readonly audit: KyselyAuditRepository;
+  readonly settings: KyselySettingsRepository;
   readonly description: string;
   #db: Kysely<Database> | undefined;
   readonly #drain: (() => Promise<void>) | undefined;
@@ -42,6 +56,13 @@ export class KyselyStore implements Store {
     };
     this.agents = new KyselyAgentRepository(context);
     this.conversations = new KyselyConversationRepository(context);
+    this.users = new KyselyUserRepository(context);
+    this.sessions = new KyselySessionRepository(context);
+    this.apiKeys = new KyselyApiKeyRepository(context);
+    this.visitors = new KyselyVisitorRepository(context);
+    this.invites = new KyselyInviteRepository(context);
+    this.audit = new KyselyAuditRepository(context);
+    this.settings = new KyselySettingsRepository(context);
   }
 
   /** The open database; throws AtelierError("disposed") after dispose. */

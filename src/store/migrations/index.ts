@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import { initialSchema } from "./0001-initial-schema.js";
+import { accountsSchema } from "./0002-accounts.js";
 import type { SchemaDialect } from "./schema-dialect.js";
 
 /**
@@ -10,5 +11,6 @@ import type { SchemaDialect } from "./schema-dialect.js";
 export function migrationsFor(dialect: SchemaDialect): Readonly<Record<string, Migration>> {
   return {
     "0001-initial-schema": initialSchema(dialect),
+    "0002-accounts": accountsSchema(dialect),
   };
 }

@@ -1,13 +1,17 @@
 import { inspect } from "node:util";
+import { PostgresDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type TestPostgres } from "../../../test/support/postgres.js";
 import { freePort } from "../../../test/support/ports.js";
 import { AtelierError, type Conversation } from "../../contracts/index.js";
-import { at, profile, uniqueHandle, uniqueId } from "../contract/fixtures.js";
+import { LEGACY_AGENT, writeDatabaseBeforeAccounts } from "../contract/before-accounts.js";
+import { at, createUser, profile, uniqueHandle, uniqueId } from "../contract/fixtures.js";
 import { DatabaseNewerThanCodeError } from "../migrations/migrate.js";
 import { describeStoreContract } from "../repository-contract.js";
 import { openPostgresStore, type PostgresStore } from "./postgres-store.js";
+
+const MIGRATIONS = ["0001-initial-schema", "0002-accounts"];
 
 let server: TestPostgres;
 beforeAll(async () => {
@@ -17,18 +21,21 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describeStoreContract("postgres", () => openPostgresStore({ connectionString: server.connectionString }));
+describeStoreContract("postgres", {
+  open: () => openPostgresStore({ connectionString: server.connectionString }),
+  openEmpty: async () => openPostgresStore({ connectionString: await server.createDatabase() }),
+});
 
 describe("openPostgresStore", () => {
   it("migrates once; a second open of a migrated database changes nothing", async () => {
     const connectionString = await server.createDatabase();
     const first = await openPostgresStore({ connectionString });
-    expect(first.appliedMigrations).toEqual(["0001-initial-schema"]);
+    expect(first.appliedMigrations).toEqual(MIGRATIONS);
     await first[Symbol.asyncDispose]();
 
     await using second = await openPostgresStore({ connectionString });
     expect(second.appliedMigrations).toEqual([]);
-    expect(await query(connectionString, "select name from kysely_migration order by name")).toEqual([{ name: "0001-initial-schema" }]);
+    expect(await query(connectionString, "select name from kysely_migration order by name")).toEqual(MIGRATIONS.map((name) => ({ name })));
   });
 
   it("migrates an empty database once when several processes open it at the same moment", async () => {
@@ -36,8 +43,33 @@ describe("openPostgresStore", () => {
     // Separate pools are separate sessions, as separate processes would be.
     const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore({ connectionString, poolSize: 2 })));
     try {
-      expect(stores.map((store) => store.appliedMigrations.length).sort()).toEqual([0, 0, 0, 1]);
-      expect(await query(connectionString, "select count(*)::int as count from kysely_migration")).toEqual([{ count: 1 }]);
+      expect(stores.map((store) => store.appliedMigrations.length).sort()).toEqual([0, 0, 0, MIGRATIONS.length]);
+      expect(await query(connectionString, "select count(*)::int as count from kysely_migration")).toEqual([{ count: MIGRATIONS.length }]);
+    } finally {
+      await Promise.all(stores.map((store) => store[Symbol.asyncDispose]()));
+    }
+  });
+
+  it("upgrades a database from before accounts: its agents stay private and go to the first admin", async () => {
+    const connectionString = await server.createDatabase();
+    await writeDatabaseBeforeAccounts({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString }) }), schema: "postgres" });
+
+    await using store = await openPostgresStore({ connectionString });
+    expect(store.appliedMigrations).toEqual(["0002-accounts"]);
+    expect(await store.agents.get(LEGACY_AGENT.id)).toMatchObject({ handle: LEGACY_AGENT.handle, ownerId: null, publishedAt: null, version: 1 });
+    const admin = await createUser(store, { role: "admin-if-first" });
+    expect(admin.role).toBe("admin");
+    expect(await store.agents.list({ ownerId: admin.id })).toMatchObject([{ id: LEGACY_AGENT.id, ownerId: admin.id }]);
+  });
+
+  it("makes exactly one admin when processes sign up the first users at the same moment", async () => {
+    const connectionString = await server.createDatabase();
+    const stores = await Promise.all(Array.from({ length: 3 }, () => openPostgresStore({ connectionString, poolSize: 3 })));
+    try {
+      await Promise.all(stores.flatMap((store) => [store.ping(), store.ping(), store.ping()])); // every pool's connections open
+      const users = await Promise.all(stores.flatMap((store) => Array.from({ length: 3 }, () => createUser(store, { role: "admin-if-first" }))));
+      expect(users.filter((user) => user.role === "admin")).toHaveLength(1);
+      expect(await query(connectionString, "select count(*)::int as count from users")).toEqual([{ count: 9 }]);
     } finally {
       await Promise.all(stores.map((store) => store[Symbol.asyncDispose]()));
     }
@@ -78,11 +110,13 @@ describe("openPostgresStore", () => {
     const columns = await query(
       connectionString,
       `select table_name || '.' || column_name as name, collation_name from information_schema.columns
-       where table_schema = current_schema() and table_name in ('conversations', 'messages') and data_type = 'text'`,
+       where table_schema = current_schema() and table_name in ('conversations', 'messages', 'audit_events', 'users') and data_type = 'text'`,
     );
     const collations = Object.fromEntries(columns.map((row) => [row.name, row.collation_name]));
     expect(collations).toMatchObject({ "conversations.id": "C", "conversations.updated_at": "C", "messages.conversation_id": "C" });
+    expect(collations).toMatchObject({ "audit_events.created_at": "C", "audit_events.id": "C", "users.email": "C" });
     expect(collations["conversations.title"]).toBeNull(); // prose keeps the database's collation
+    expect(collations["users.name"]).toBeNull();
 
     await using store = await openPostgresStore({ connectionString });
     const { agentId } = await seedConversation(store, { now: at(-300_000) });
@@ -166,7 +200,7 @@ describe("openPostgresStore, when it cannot connect", () => {
 
 async function seedConversation(store: PostgresStore, options: { now?: string } = {}) {
   const handle = uniqueHandle();
-  const agent = await store.agents.create({ id: uniqueId("agt"), handle, profile: profile({ handle }), now: options.now ?? at(0) });
+  const agent = await store.agents.create({ id: uniqueId("agt"), handle, ownerId: null, profile: profile({ handle }), now: options.now ?? at(0) });
   const conversation = await store.conversations.create({
     id: uniqueId("cnv"), agentId: agent.id, participantId: "p", title: "t", now: options.now ?? at(0),
   });

@@ -23,7 +23,7 @@ const MAX_WRITE_MS = 2_500;
 it("keeps every committed message when the writer is killed with SIGKILL", async () => {
   const file = path.join(directory, "crash.db");
   const setup = await openSqliteStore({ file });
-  await setup.agents.create({ id: "agt_crash", handle: "crash", profile: crashProfile, now: "2030-01-01T00:00:00.000Z" });
+  await setup.agents.create({ id: "agt_crash", handle: "crash", ownerId: null, profile: crashProfile, now: "2030-01-01T00:00:00.000Z" });
   await setup.conversations.create({ id: "cnv_crash", agentId: "agt_crash", participantId: "p", title: "t", now: "2030-01-01T00:00:00.000Z" });
   await setup[Symbol.asyncDispose]();
 

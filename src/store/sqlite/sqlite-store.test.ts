@@ -4,37 +4,55 @@ import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { AtelierError } from "../../contracts/index.js";
+import { LEGACY_AGENT, writeDatabaseBeforeAccounts } from "../contract/before-accounts.js";
 import { DatabaseNewerThanCodeError } from "../migrations/migrate.js";
 import { describeStoreContract } from "../repository-contract.js";
+import { openSqliteDatabase } from "./sqlite-database.js";
+import { AtelierSqliteDialect } from "./sqlite-dialect.js";
 import { openSqliteStore } from "./sqlite-store.js";
 
 const directory = mkdtempSync(path.join(tmpdir(), "atelier-sqlite-store-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-describeStoreContract("sqlite", () => openSqliteStore({ file: path.join(directory, "contract", "atelier.db") }));
+describeStoreContract("sqlite", {
+  open: () => openSqliteStore({ file: path.join(directory, "contract", "atelier.db") }),
+  openEmpty: () => openSqliteStore({ file: path.join(mkdtempSync(path.join(directory, "empty-")), "atelier.db") }),
+});
 
 describe("openSqliteStore", () => {
   it("creates the parent folder and runs with WAL, synchronous=FULL, foreign keys and a busy timeout", async () => {
     const file = path.join(directory, "nested", "deeper", "pragmas.db");
     await using store = await openSqliteStore({ file });
-    expect(store.settings()).toEqual({ journalMode: "wal", synchronous: "full", foreignKeys: true, busyTimeoutMs: 5_000 });
+    expect(store.connectionSettings()).toEqual({ journalMode: "wal", synchronous: "full", foreignKeys: true, busyTimeoutMs: 5_000 });
   });
 
   it("migrates once; a second open of a migrated database changes nothing", async () => {
     const file = path.join(directory, "twice.db");
     const first = await openSqliteStore({ file });
-    expect(first.appliedMigrations).toEqual(["0001-initial-schema"]);
+    expect(first.appliedMigrations).toEqual(MIGRATIONS);
     await first[Symbol.asyncDispose]();
 
     await using second = await openSqliteStore({ file });
     expect(second.appliedMigrations).toEqual([]);
-    expect(migrationNames(file)).toEqual(["0001-initial-schema"]);
+    expect(migrationNames(file)).toEqual(MIGRATIONS);
+  });
+
+  it("upgrades a database from before accounts: its agents stay private and go to the first admin", async () => {
+    const file = path.join(directory, "before-accounts.db");
+    await writeDatabaseBeforeAccounts({ dialect: new AtelierSqliteDialect({ database: openSqliteDatabase({ file }) }), schema: "sqlite" });
+
+    await using store = await openSqliteStore({ file });
+    expect(store.appliedMigrations).toEqual(["0002-accounts"]);
+    expect(await store.agents.get(LEGACY_AGENT.id)).toMatchObject({ handle: LEGACY_AGENT.handle, ownerId: null, publishedAt: null, version: 1 });
+    const admin = await store.users.create({ id: "usr_first", email: "first@example.com", name: "First", role: "admin-if-first", passwordHash: "x", now });
+    expect(admin.role).toBe("admin");
+    expect(await store.agents.list({ ownerId: admin.id })).toMatchObject([{ id: LEGACY_AGENT.id, ownerId: admin.id }]);
   });
 
   it("numbers messages 1..n per conversation under concurrent appends", async () => {
     const file = path.join(directory, "seq.db");
     const store = await openSqliteStore({ file });
-    const agent = await store.agents.create({ id: "agt_seq", handle: "seq", profile: { ...profileBase, handle: "seq" }, now: now });
+    const agent = await store.agents.create({ id: "agt_seq", handle: "seq", ownerId: null, profile: { ...profileBase, handle: "seq" }, now: now });
     await store.conversations.create({ id: "cnv_seq", agentId: agent.id, participantId: "p", title: "t", now });
     await Promise.all(Array.from({ length: 50 }, (_, index) => store.conversations.appendMessage({
       id: `msg_${index}`, conversationId: "cnv_seq", role: "user", content: String(index), status: "complete", createdAt: now,
@@ -63,7 +81,7 @@ describe("openSqliteStore", () => {
   it("reports a corrupted stored profile as a typed error", async () => {
     const file = path.join(directory, "corrupt.db");
     const store = await openSqliteStore({ file });
-    await store.agents.create({ id: "agt_bad", handle: "bad", profile: { ...profileBase, handle: "bad" }, now });
+    await store.agents.create({ id: "agt_bad", handle: "bad", ownerId: null, profile: { ...profileBase, handle: "bad" }, now });
     await store[Symbol.asyncDispose]();
     const database = new BetterSqlite3(file);
     database.prepare("update agent_versions set profile = ? where agent_id = 'agt_bad'").run('{"name": 42}');
@@ -78,11 +96,12 @@ describe("openSqliteStore", () => {
   it("works in memory", async () => {
     await using store = await openSqliteStore({ file: ":memory:" });
     await store.ping();
-    expect(store.appliedMigrations).toEqual(["0001-initial-schema"]);
-    expect(store.settings()).toMatchObject({ journalMode: "memory", synchronous: "full", foreignKeys: true });
+    expect(store.appliedMigrations).toEqual(MIGRATIONS);
+    expect(store.connectionSettings()).toMatchObject({ journalMode: "memory", synchronous: "full", foreignKeys: true });
   });
 });
 
+const MIGRATIONS = ["0001-initial-schema", "0002-accounts"];
 const now = "2030-01-01T00:00:00.000Z";
 const profileBase = {
   name: "Seq", tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "",

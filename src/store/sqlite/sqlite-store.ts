@@ -27,8 +27,8 @@ export class SqliteStore extends KyselyStore implements Store {
     this.appliedMigrations = options.appliedMigrations;
   }
 
-  /** The connection's durability settings (health checks, tests). */
-  settings(): SqliteSettings {
+  /** The connection's durability settings (health checks, tests); not `settings`, which are the instance's. */
+  connectionSettings(): SqliteSettings {
     this.ensureOpen();
     return readSqliteSettings(this.#database);
   }
