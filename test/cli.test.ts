@@ -1,3 +1,4 @@
+import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, ConversationWithMessages } from "../src/contracts/index.js";
@@ -13,8 +14,11 @@ afterAll(async () => {
   if (server) removeDir(server.dataDir);
 });
 
-/** Runs `atelier <args>` in-process against the real server, with piped stdin and captured output. */
-async function atelier(args: string[], stdinText = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs `atelier <args>` in-process against the real server, with piped stdin and captured output.
+ * It sends the admin's API key and works on the server's data directory unless `env` says otherwise.
+ */
+async function atelier(args: string[], stdinText = "", env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
@@ -23,7 +27,7 @@ async function atelier(args: string[], stdinText = ""): Promise<{ code: number; 
   stderr.on("data", (chunk) => (err += chunk));
   const code = await runCli({
     argv: ["--url", server.url, ...args],
-    context: { stdin: Readable.from([stdinText]), stdout, stderr, env: {} },
+    context: { stdin: Readable.from([stdinText]), stdout, stderr, env: env ?? { ATELIER_API_KEY: server.apiKey, ATELIER_DATA_DIR: server.dataDir } },
   });
   return { code, stdout: out, stderr: err };
 }
@@ -76,5 +80,32 @@ describe("the atelier CLI against the real server and engine", () => {
     expect((await atelier(["agent", "delete", "gone-soon"])).code).toBe(1);
     expect((await atelier(["agent", "delete", "gone-soon", "--yes"])).code).toBe(0);
     expect((await server.json("GET", "/api/agents/gone-soon")).status).toBe(404);
+  });
+
+  it("without an API key reports the server's 401 with how to get a key", async () => {
+    const refused = await atelier(["agent", "list"], "", {});
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: This server needs an API key, and none was given\. To get one, run `atelier user create --email you@example\.com --role admin --api-key-name cli`.*\(unauthorized\)\n$/);
+    const wrong = await atelier(["agent", "list"], "", { ATELIER_API_KEY: "atk_0123456789abcdef_0123456789012345678901234567890123456789012" });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: The server refused the API key from --api-key or ATELIER_API_KEY: /);
+  });
+
+  it("sets up an account and key beside the running server, and backs up while it serves", async () => {
+    const created = await atelier(["user", "create", "--email", "ops@example.test", "--name", "Ops", "--role", "admin", "--api-key-name", "cli", "--json"]);
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const { apiKey } = JSON.parse(created.stdout) as { apiKey: { token: string } };
+    const listed = await atelier(["--api-key", apiKey.token, "agent", "list", "--json"], "", { ATELIER_DATA_DIR: server.dataDir });
+    expect(listed.stderr).toBe("");
+    expect(listed.code).toBe(0);
+
+    const file = path.join(server.dataDir, "backup-while-serving.db");
+    const backup = await atelier(["backup", file]);
+    expect(backup.code).toBe(0);
+    // The server holds the data directory: a restore would pull the database from under it.
+    const restore = await atelier(["restore", file]); // no --yes: were the lock missing, it would still change nothing
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toMatch(/^error: An Atelier server \(pid \d+\) is using the data directory .*\(conflict\)\n$/);
   });
 });

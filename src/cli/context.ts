@@ -2,6 +2,7 @@ import type { Readable, Writable } from "node:stream";
 import type { Command } from "commander";
 import { AtelierClient } from "../client/http-client.js";
 import { loadConfig } from "../config/load.js";
+import type { Config, ConfigInput } from "../contracts/index.js";
 
 /** What commands touch outside themselves, so tests can run them against piped streams. */
 export interface CliContext {
@@ -16,6 +17,7 @@ export interface CliContext {
 export interface GlobalOptions {
   url?: string;
   config?: string;
+  apiKey?: string;
 }
 
 export function processContext(): CliContext {
@@ -37,7 +39,24 @@ export function resolveServerUrl(options: { globals: GlobalOptions; env: NodeJS.
   return `http://${host.includes(":") ? `[${host}]` : host}:${config.port}`;
 }
 
+/** `--api-key`, else $ATELIER_API_KEY; undefined when neither is set. */
+export function resolveApiKey(options: { globals: GlobalOptions; env: NodeJS.ProcessEnv }): string | undefined {
+  const key = options.globals.apiKey ?? options.env.ATELIER_API_KEY;
+  return key?.trim() ? key.trim() : undefined;
+}
+
 export function clientFor(command: Command, context: CliContext): AtelierClient {
-  const baseUrl = resolveServerUrl({ globals: globalOptions(command), env: context.env });
-  return new AtelierClient(context.fetch ? { baseUrl, fetch: context.fetch } : { baseUrl });
+  const globals = globalOptions(command);
+  const baseUrl = resolveServerUrl({ globals, env: context.env });
+  const apiKey = resolveApiKey({ globals, env: context.env });
+  return new AtelierClient({
+    baseUrl,
+    ...(context.fetch ? { fetch: context.fetch } : {}),
+    ...(apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {}),
+  });
+}
+
+/** The configuration for commands that work on this machine's data rather than through the server. */
+export function configFor(command: Command, context: CliContext, overrides: ConfigInput = {}): Config {
+  return loadConfig({ file: globalOptions(command).config, env: context.env, overrides });
 }

@@ -11,8 +11,8 @@ export interface DownloadProgress {
 const SPEED_WINDOW_MS = 5_000;
 
 /**
- * A progress bar for a download (bytes, speed, ETA) on a terminal. Elsewhere (logs, CI) a bar would
- * be noise, so it prints a line every 10 percent instead.
+ * A progress bar for bytes on the move (a download, a backup): size, speed, ETA, on a terminal.
+ * Elsewhere (logs, CI) a bar would be noise, so it prints a line every 10 percent instead.
  */
 export class DownloadProgressBar {
   readonly #stream: Writable & { isTTY?: boolean };

@@ -135,6 +135,36 @@ describe("atelier chat", () => {
 });
 
 describe("atelier (global)", () => {
+  const listAgents = { "GET /api/agents": (_request: unknown, response: Parameters<StubHandler>[1]) => sendJson(response, 200, { agents: [] }) };
+  const refuse = (message: string) => ({
+    "GET /api/agents": (_request: unknown, response: Parameters<StubHandler>[1]) => sendJson(response, 401, { error: { code: "unauthorized", message } }),
+  });
+
+  it("sends the API key from ATELIER_API_KEY, and --api-key over it", async () => {
+    await cli(["agent", "list"], { routes: listAgents, env: { ATELIER_API_KEY: "atk_from_env" } });
+    await cli(["--api-key", "atk_from_flag", "agent", "list"], { routes: listAgents, env: { ATELIER_API_KEY: "atk_from_env" } });
+    await cli(["agent", "list"], { routes: listAgents });
+    expect(server?.requests.map((request) => request.headers.authorization)).toEqual(["Bearer atk_from_env", "Bearer atk_from_flag", undefined]);
+  });
+
+  it("says how to get an API key when the server wants one", async () => {
+    const { code, stderr } = await cli(["agent", "list"], { routes: refuse("Sign in first, or send an API key as 'Authorization: Bearer atk_…'.") });
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      "error: This server needs an API key, and none was given. To get one, run " +
+        "`atelier user create --email you@example.com --role admin --api-key-name cli` where the server keeps its data " +
+        "(it prints a key), or create one in the studio. Then pass --api-key <key> or set ATELIER_API_KEY. (unauthorized)\n",
+    );
+  });
+
+  it("says the key was refused, with the server's reason, when one was sent", async () => {
+    const { code, stderr } = await cli(["agent", "list", "--api-key", "atk_revoked"], {
+      routes: refuse("The API key or token is not valid (unknown, revoked or expired). Create a new one."),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: The server refused the API key from --api-key or ATELIER_API_KEY: The API key or token is not valid \(unknown, revoked or expired\)\. Create a new one\. To get one, run `atelier user create/);
+  });
+
   it("says how to start the server when it cannot be reached", async () => {
     const closed = await startStubServer({});
     await closed.close();

@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { explainUnauthorized } from "./auth-hint.js";
+import { registerBackupCommands } from "./commands/backup.js";
 import { registerAgentCommands } from "./commands/agent.js";
 import { registerChatCommand } from "./commands/chat.js";
 import { registerModelsCommands } from "./commands/models.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
-import type { CliContext } from "./context.js";
+import { registerUserCommands } from "./commands/user.js";
+import { resolveApiKey, type CliContext, type GlobalOptions } from "./context.js";
 import { ExitCode, reportError } from "./report-error.js";
 
 function packageVersion(): string {
@@ -27,6 +30,8 @@ export function createProgram(context: CliContext): Command {
     .version(packageVersion(), "-V, --version", "print the version")
     .option("--url <url>", "server to talk to (default: $ATELIER_URL, else this machine on the configured port)")
     .option("--config <file>", "JSON config file (default: $ATELIER_CONFIG, else ./atelier.config.json)")
+    // The variable is the better habit: command-line arguments show up in `ps` and shell history.
+    .option("--api-key <key>", "API key sent to the server (default: $ATELIER_API_KEY)")
     // Commands throw; runCli decides the exit status, so tests can run the program in-process.
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
@@ -42,6 +47,9 @@ Examples:
   $ atelier agent create --name Ada --greeting "Hi, I'm Ada."
   $ atelier chat ada                               talk to it
   $ atelier --url http://10.0.0.5:4321 agent list  use a server on another machine
+  $ atelier user create --email you@example.com --name You --api-key-name cli
+                                                   first account (an admin) and an API key
+  $ export ATELIER_API_KEY=atk_...                 then every command sends it
 
 Set ATELIER_DEBUG=1 to see stack traces.`,
     );
@@ -51,6 +59,8 @@ Set ATELIER_DEBUG=1 to see stack traces.`,
   registerChatCommand(program, context);
   registerModelsCommands(program, context);
   registerStatusCommand(program, context);
+  registerUserCommands(program, context);
+  registerBackupCommands(program, context);
   return program;
 }
 
@@ -68,7 +78,8 @@ export async function runCli(options: { argv: readonly string[]; context: CliCon
     if (error instanceof ExitCode) return error.code;
     // Commander already printed its message (or the help); only the status is left to give.
     if (error instanceof CommanderError) return error.exitCode;
-    reportError(error, { stderr: context.stderr, env: context.env });
+    const apiKeyGiven = resolveApiKey({ globals: program.opts<GlobalOptions>(), env: context.env }) !== undefined;
+    reportError(explainUnauthorized(error, { apiKeyGiven }), { stderr: context.stderr, env: context.env });
     return 1;
   }
 }

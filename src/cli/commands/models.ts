@@ -2,14 +2,9 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { AtelierError } from "../../contracts/index.js";
-import { loadConfig } from "../../config/load.js";
-import { globalOptions, type CliContext } from "../context.js";
+import { configFor, type CliContext } from "../context.js";
 import { DownloadProgressBar } from "../download-progress.js";
 import { formatBytes, formatTable, formatTimestamp } from "../format.js";
-
-function configFor(command: Command, context: CliContext) {
-  return loadConfig({ file: globalOptions(command).config, env: context.env });
-}
 
 export function registerModelsCommands(program: Command, context: CliContext): void {
   const models = program.command("models").description("Download and list local GGUF models");

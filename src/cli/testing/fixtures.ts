@@ -7,6 +7,8 @@ export function agentFixture(profile: Partial<AgentProfileInput> = {}): Agent {
     id: "agt_1",
     handle: "ada",
     version: 1,
+    ownerId: "usr_1",
+    publishedAt: null,
     createdAt: "2025-01-02T03:04:05.000Z",
     updatedAt: "2025-01-02T03:04:05.000Z",
   };
