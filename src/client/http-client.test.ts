@@ -36,6 +36,8 @@ const agent: Agent = {
   id: "agt_1",
   handle: "ada",
   version: 1,
+  ownerId: "usr_1",
+  publishedAt: null,
   createdAt: "2025-01-01T00:00:00.000Z",
   updatedAt: "2025-01-01T00:00:00.000Z",
 };

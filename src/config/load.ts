@@ -21,6 +21,11 @@ export const ENVIRONMENT: Record<string, string> = {
   ATELIER_ENGINE_TIMEOUT_MS: "openai.timeoutMs",
   ATELIER_ENGINE_CONTEXT_SIZE: "openai.contextSize",
   ATELIER_DETACHED_REPLY_GRACE_MS: "detachedReplyGraceMs",
+  ATELIER_SIGNUP_MODE: "auth.signupMode",
+  ATELIER_SESSION_TTL_DAYS: "auth.sessionTtlDays",
+  ATELIER_SECURE_COOKIES: "auth.secureCookies",
+  ATELIER_TRUST_PROXY: "trustProxy",
+  ATELIER_BODY_LIMIT_BYTES: "bodyLimitBytes",
 };
 
 export interface LoadConfigOptions {

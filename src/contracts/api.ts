@@ -18,7 +18,8 @@ export type AgentVersionList = z.infer<typeof AgentVersionList>;
 
 export const CreateConversation = z.object({
   agentId: z.string().min(1).max(100),
-  participantId: z.string().trim().min(1).max(200).default("local"),
+  /** Owners only (an owner's app proxying its users): whose conversation this is. Defaults to the caller. */
+  participantId: z.string().trim().min(1).max(200).optional(),
   title: z.string().trim().max(200).optional(),
 }).strict();
 export type CreateConversation = z.infer<typeof CreateConversation>;

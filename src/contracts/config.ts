@@ -41,6 +41,28 @@ export const Config = z.object({
     /** The upstream's context window; used for prompt budgeting. */
     contextSize: positiveInt.default(8192),
   }).prefault({}),
+  auth: z.object({
+    /** Who may sign up once the first account (always allowed, and made admin) exists; an admin can change it at runtime. */
+    signupMode: z.enum(["open", "invite", "closed"]).default("invite"),
+    /** A session ends after this many days without use. */
+    sessionTtlDays: positiveInt.max(365).default(30),
+    /** Cookies get the Secure flag: "auto" when the request came over HTTPS (see trustProxy). */
+    secureCookies: z.enum(["auto", "always", "never"]).default("auto"),
+  }).prefault({}),
+  /** Behind a reverse proxy: trust X-Forwarded-For/-Proto for client addresses (rate limits) and HTTPS detection. */
+  trustProxy: z.preprocess(
+    (value) => (value === "true" ? true : value === "false" ? false : value),
+    z.union([z.boolean(), z.string().describe("comma-separated proxy addresses or CIDRs")]),
+  ).default(false),
+  /** Requests per window per client address; 0 disables a limit. */
+  rateLimits: z.object({
+    /** Sign-in and sign-up attempts. */
+    login: z.object({ max: z.coerce.number().int().min(0).default(10), windowMs: positiveInt.default(60_000) }).prefault({}),
+    /** Everything visitors can reach: public profiles, visitor sessions, their conversations. */
+    public: z.object({ max: z.coerce.number().int().min(0).default(120), windowMs: positiveInt.default(60_000) }).prefault({}),
+  }).prefault({}),
+  /** Largest accepted JSON body, in bytes. */
+  bodyLimitBytes: positiveInt.default(1024 * 1024),
   /** A reply keeps generating this long after its last listener went away, so a client can resume it. */
   detachedReplyGraceMs: z.coerce.number().int().min(0).default(15_000),
 });

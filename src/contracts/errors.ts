@@ -4,6 +4,9 @@ import { z } from "zod";
 export const ErrorCode = z.enum([
   "bad_request",
   "validation_failed",
+  "unauthorized",
+  "forbidden",
+  "csrf_failed",
   "not_found",
   "conflict",
   "payload_too_large",

@@ -3,3 +3,4 @@ export * from "./agent.js";
 export * from "./chat.js";
 export * from "./api.js";
 export * from "./config.js";
+export * from "./auth.js";

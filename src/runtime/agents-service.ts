@@ -22,16 +22,17 @@ export class AgentsService {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async create(input: AgentProfileInput): Promise<Agent> {
+  /** `ownerId` null only for tools that run before accounts exist (the first admin adopts such agents). */
+  async create(input: AgentProfileInput, ownerId: string | null): Promise<Agent> {
     const profile = parseWith(AgentProfile, input, "agent");
     const now = this.#now().toISOString();
-    if (profile.handle) return this.#agents.create({ id: newId("agt"), handle: profile.handle, profile, now });
+    if (profile.handle) return this.#agents.create({ id: newId("agt"), handle: profile.handle, ownerId, profile, now });
     const base = slugify(profile.name);
     for (let attempt = 1; attempt <= MAX_HANDLE_ATTEMPTS; attempt++) {
       const handle = attempt === 1 ? base : `${base.slice(0, 36)}-${attempt}`;
       if (await this.#agents.getByHandle(handle)) continue;
       try {
-        return await this.#agents.create({ id: newId("agt"), handle, profile: { ...profile, handle }, now });
+        return await this.#agents.create({ id: newId("agt"), handle, ownerId, profile: { ...profile, handle }, now });
       } catch (error) {
         if (!AtelierError.is(error, "conflict")) throw error; // lost a race for this handle; try the next
       }
@@ -45,8 +46,17 @@ export class AgentsService {
     return agent;
   }
 
-  list(): Promise<Agent[]> {
-    return this.#agents.list();
+  /** Newest first; `ownerId` keeps one user's agents. */
+  list(options: { ownerId?: string } = {}): Promise<Agent[]> {
+    return this.#agents.list(options);
+  }
+
+  /** Publishing keeps the first publication time when already published. */
+  async setPublished(idOrHandle: string, published: boolean): Promise<Agent> {
+    const agent = await this.get(idOrHandle);
+    if ((agent.publishedAt !== null) === published) return agent;
+    const now = this.#now().toISOString();
+    return this.#agents.setPublished({ id: agent.id, publishedAt: published ? now : null, now });
   }
 
   async update(idOrHandle: string, patchInput: unknown, expectedVersion?: number): Promise<Agent> {
@@ -99,6 +109,6 @@ export class AgentsService {
 
 /** The versioned part of an agent, without its identity and timestamps. */
 export function profileOf(agent: Agent): AgentProfile {
-  const { id: _id, version: _version, createdAt: _createdAt, updatedAt: _updatedAt, ...profile } = agent;
+  const { id: _id, version: _version, ownerId: _ownerId, publishedAt: _publishedAt, createdAt: _createdAt, updatedAt: _updatedAt, ...profile } = agent;
   return profile;
 }

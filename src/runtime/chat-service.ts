@@ -1,7 +1,5 @@
 import {
   AtelierError,
-  CreateConversation,
-  parseWith,
   type Agent,
   type ChatMessage,
   type Conversation,
@@ -54,16 +52,19 @@ export class ChatService {
     this.#now = options.now ?? (() => new Date());
   }
 
-  async createConversation(input: unknown): Promise<{ conversation: Conversation; messages: Message[] }> {
-    const request = parseWith(CreateConversation, input, "conversation");
-    const agent = await this.#options.agents.get(request.agentId);
+  /**
+   * Starts a conversation with an agent the caller was allowed to reach (the authorisation layer
+   * resolved it); `participantId` is whose conversation it is.
+   */
+  async createConversation(input: { agent: Agent; participantId: string; title?: string | undefined }): Promise<{ conversation: Conversation; messages: Message[] }> {
+    const { agent } = input;
     const now = this.#now().toISOString();
     const { conversations } = this.#options.store;
     const conversation = await conversations.create({
       id: newId("cnv"),
       agentId: agent.id,
-      participantId: request.participantId,
-      title: request.title ?? `Chat with ${agent.name}`,
+      participantId: input.participantId,
+      title: input.title ?? `Chat with ${agent.name}`,
       now,
     });
     const greeting = agent.greetings[0];
@@ -82,15 +83,22 @@ export class ChatService {
     return { conversation, messages: await conversations.listMessages(conversation.id) };
   }
 
+  /** The conversation, or undefined: for the authorisation layer, which decides what "not found" says. */
+  findConversation(id: string): Promise<Conversation | undefined> {
+    return this.#options.store.conversations.get(id);
+  }
+
   async getConversation(id: string): Promise<{ conversation: Conversation; messages: Message[] }> {
     const conversation = await this.#conversation(id);
     return { conversation, messages: await this.#options.store.conversations.listMessages(id) };
   }
 
-  listConversations(query: { agentId?: string | undefined; limit: number; before?: string | undefined }): Promise<Conversation[]> {
+  listConversations(query: { agentId?: string | undefined; ownerId?: string | undefined; participantId?: string | undefined; limit: number; before?: string | undefined }): Promise<Conversation[]> {
     return this.#options.store.conversations.list({
       limit: query.limit,
       ...(query.agentId ? { agentId: query.agentId } : {}),
+      ...(query.ownerId ? { ownerId: query.ownerId } : {}),
+      ...(query.participantId ? { participantId: query.participantId } : {}),
       ...(query.before ? { before: query.before } : {}),
     });
   }
@@ -103,6 +111,26 @@ export class ChatService {
       await active.finished;
     }
     await this.#options.store.conversations.delete(id);
+  }
+
+  /**
+   * Stops the replies being written in conversations about to be deleted wholesale (an account, a
+   * visitor), and waits until each has stored its final state, so none writes after the delete.
+   */
+  async stopReplies(filter: { ownerId: string } | { participantId: string }, reason: string): Promise<void> {
+    const { store, hub } = this.#options;
+    const runs: ReplyRun[] = [];
+    for (const conversationId of hub.activeConversations()) {
+      const conversation = await store.conversations.get(conversationId);
+      if (!conversation) continue;
+      const matches = "participantId" in filter
+        ? conversation.participantId === filter.participantId
+        : (await store.agents.get(conversation.agentId))?.ownerId === filter.ownerId;
+      const run = hub.activeIn(conversationId);
+      if (matches && run) runs.push(run);
+    }
+    for (const run of runs) run.abort(reason);
+    await Promise.all(runs.map((run) => run.finished));
   }
 
   /** Stores the user's message and starts the reply. Fails (changing nothing) when the turn cannot run. */

@@ -161,6 +161,11 @@ export class ReplyHub {
     return this.#active.get(conversationId);
   }
 
+  /** The conversations with a reply being written now. */
+  activeConversations(): string[] {
+    return [...this.#active.keys()];
+  }
+
   get activeCount(): number {
     return this.#active.size;
   }

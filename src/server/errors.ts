@@ -5,6 +5,9 @@ import { AtelierError, type ErrorBody, type ErrorCode } from "../contracts/index
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  csrf_failed: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
@@ -27,6 +30,8 @@ const FRAMEWORK_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: "unsupported_media_type", message: "Send the body as application/json." },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: "bad_request", message: "The JSON body is empty; send an object or no content-type." },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: "bad_request", message: "The body is not valid JSON." },
+  FST_ERR_BAD_URL: { code: "bad_request", message: "The URL is malformed: check its percent-encoding." },
+  FST_ERR_MAX_PARAM_LENGTH: { code: "bad_request", message: "A path segment is too long (at most 100 characters)." },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "bad_request", message: "The Content-Length header does not match the body." },
 };
 
@@ -47,6 +52,10 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (known) return { status: HTTP_STATUS[known.code], body: { error: known }, internal: false };
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return { status: 400, body: { error: { code: "bad_request", message: "The body is not valid JSON." } }, internal: false };
+  }
+  // Any other framework refusal of the request itself: the client's fault, said without its internals.
+  if (fastifyError.code?.startsWith("FST_") && fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return { status: 400, body: { error: { code: "bad_request", message: "The request could not be understood." } }, internal: false };
   }
   return {
     status: 500,

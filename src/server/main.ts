@@ -1,16 +1,18 @@
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 import pino, { type Logger as PinoLogger } from "pino";
 import type { Config } from "../contracts/index.js";
 import { CachingEngineProvider } from "../engine/provider.js";
 import { defaultEngineFactories } from "../engine/factories.js";
 import { AgentsService } from "../runtime/agents-service.js";
+import { AccountsService } from "../runtime/auth/accounts-service.js";
+import { AuditLog } from "../runtime/auth/audit-log.js";
+import { CredentialsService } from "../runtime/auth/credentials-service.js";
 import { ChatService } from "../runtime/chat-service.js";
 import { ReplyHub } from "../runtime/reply-hub.js";
-import { openPostgresStore } from "../store/postgres/postgres-store.js";
-import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
-import type { Store } from "../store/store.js";
+import { acquireDataDirLock } from "../runtime/data-dir-lock.js";
+import { openStore } from "../store/open-store.js";
 import { buildApp } from "./app.js";
+import { Access } from "./authz.js";
 import type { AppServices } from "./services.js";
 
 export interface RunningServer {
@@ -25,16 +27,30 @@ export interface RunningServer {
  */
 export async function startServer(options: { config: Config; logger?: PinoLogger; waitForModel?: boolean }): Promise<RunningServer> {
   const { config } = options;
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config);
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openStore(config);
+  // One server per SQLite file: `atelier restore` checks this before swapping the file.
+  const lock = config.databaseUrl === undefined ? acquireDataDirLock(config.dataDir) : undefined;
+  const store = await openStore(config).catch((error: unknown) => {
+    lock?.release();
+    throw error;
+  });
   const engines = new CachingEngineProvider({ config, factories: defaultEngineFactories({ logger }) });
   const hub = new ReplyHub({ detachGraceMs: config.detachedReplyGraceMs });
   const agents = new AgentsService({ agents: store.agents });
   const chat = new ChatService({ store, agents, engines, hub, logger });
-  const services: AppServices = { store, engines, agents, chat, hub, heartbeatMs: 15_000 };
+  const audit = new AuditLog({ repository: store.audit, logger });
+  const { signupMode, sessionTtlDays, secureCookies } = config.auth;
+  const services: AppServices = {
+    store, engines, agents, chat, hub, audit,
+    accounts: new AccountsService({ store, audit, defaultSignupMode: signupMode, sessionTtlDays }),
+    credentials: new CredentialsService({ store, audit, sessionTtlDays }),
+    access: new Access({ agents, chat }),
+    heartbeatMs: 15_000,
+    cookies: { secure: secureCookies },
+  };
 
-  const app = await buildApp({ services, logger });
+  const app = await buildApp({ services, logger, bodyLimit: config.bodyLimitBytes, rateLimits: config.rateLimits, trustProxy: config.trustProxy });
   const warming = engines.warmUp().then(
     () => logger.info({ model: engines.status().detail }, "model ready"),
     (error: unknown) => logger.error({ err: error }, "could not load the default model; requests will retry"),
@@ -56,14 +72,27 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
         await warming;
         await engines[Symbol.asyncDispose]();
         await store[Symbol.asyncDispose]();
+        lock?.release();
       })();
       return closing;
     },
   };
 }
 
-/** PostgreSQL when a database URL is configured (several processes can share it); else the embedded SQLite file. */
-function openStore(config: Config): Promise<Store> {
-  if (config.databaseUrl !== undefined) return openPostgresStore({ connectionString: config.databaseUrl });
-  return openSqliteStore({ file: path.join(config.dataDir, "atelier.db") });
+/**
+ * Credentials and passwords never reach the log, even at debug level or from a stray object; request
+ * logs carry no headers or bodies in the first place (Fastify's default serializers).
+ */
+export function createLogger(config: Pick<Config, "logLevel">, destination?: pino.DestinationStream): PinoLogger {
+  return pino({
+    level: config.logLevel,
+    redact: {
+      paths: [
+        "req.headers.authorization", "req.headers.cookie", "res.headers[\"set-cookie\"]",
+        "password", "*.password", "newPassword", "*.newPassword", "currentPassword", "*.currentPassword",
+        "token", "*.token", "apiKey", "*.apiKey", "databaseUrl", "*.databaseUrl",
+      ],
+      censor: "[redacted]",
+    },
+  }, destination);
 }

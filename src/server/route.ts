@@ -1,51 +1,85 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import { z } from "zod";
-import { ErrorBody, parseWith } from "../contracts/index.js";
+import { AtelierError, ErrorBody, parseWith } from "../contracts/index.js";
+import type { Principal } from "../runtime/auth/principal.js";
+import { admit, describeRule, type AuthRule, type RequestAuthenticator } from "./authz.js";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 type Schema = z.ZodType;
 type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-/** What a handler returns: a JSON response, or "streamed" when it wrote the response itself (SSE). */
+/** What a handler returns: a JSON response, or "streamed" when it wrote the response itself (SSE, files). */
 export type RouteResult = { status: number; body?: unknown } | "streamed";
 
-export interface RouteSpec<P extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, B extends Schema | undefined = Schema | undefined> {
+/** What a route's guard sees: the parsed input and who is asking. */
+export interface GuardInput<P, Q, B> {
+  params: Output<P>;
+  query: Output<Q>;
+  body: Output<B>;
+  principal: Principal;
+}
+
+export interface RouteSpec<
+  P extends Schema | undefined = Schema | undefined,
+  Q extends Schema | undefined = Schema | undefined,
+  B extends Schema | undefined = Schema | undefined,
+  R = unknown,
+> {
   method: Method;
   url: string;
   summary: string;
   tag: string;
+  /** Who may call it (required: a route without a rule does not compile, and fails the authorisation matrix test). */
+  auth: AuthRule;
+  /**
+   * Resolves the resource the route acts on and proves the principal may touch it, with the policies
+   * in authz.ts; what it returns is the handler's `resource`. Runs after `auth` and input parsing.
+   */
+  guard?: (input: GuardInput<P, Q, B>) => Promise<R>;
   params?: P;
   query?: Q;
   body?: B;
-  /** Documented responses: a JSON schema, an event stream (optionally JSON instead), or null for no content. */
-  responses: Record<number, z.ZodType | { eventStream: true; json?: z.ZodType } | null>;
-  handler(input: {
-    params: Output<P>;
-    query: Output<Q>;
-    body: Output<B>;
+  /** Largest body for this route, in bytes, when it differs from the server's limit. */
+  bodyLimit?: number;
+  /** Documented responses: a JSON schema, an event stream (optionally JSON instead), a file, or null for no content. */
+  responses: Record<number, z.ZodType | { eventStream: true; json?: z.ZodType } | { file: string } | null>;
+  handler(input: GuardInput<P, Q, B> & {
+    resource: R;
     request: FastifyRequest;
     reply: FastifyReply;
   }): Promise<RouteResult>;
 }
 
 /** Declares a route with inferred handler input types. */
-export function route<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
-  spec: RouteSpec<P, Q, B>,
+export function route<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined, R = undefined>(
+  spec: RouteSpec<P, Q, B, R>,
 ): RouteSpec {
   return spec as unknown as RouteSpec;
 }
 
-/** Registers routes; every input is parsed with its zod schema before the handler runs. */
-export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
+/**
+ * Registers routes. For every request, in this order: the principal is authenticated and admitted
+ * by the route's rule (401/403, CSRF), inputs are parsed with their zod schemas (400), the guard
+ * resolves the resource (404 when it is not the principal's), then the handler runs.
+ */
+export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[], options: { authenticate: RequestAuthenticator; rateLimits: RateLimitPolicy }): void {
   for (const spec of routes) {
+    const limiter = options.rateLimits(spec.auth);
     app.route({
       method: spec.method,
       url: spec.url,
+      ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
       handler: async (request, reply) => {
+        const principal = await options.authenticate(request);
+        // Signed-in owners (studio, API keys) are not the public: only sign-in attempts and visitors count.
+        if (limiter && (spec.auth.rateLimit === "login" || principal.kind !== "user")) await limiter.call(app, request, reply);
+        admit({ rule: spec.auth, principal, request });
         const params = spec.params ? parseWith(spec.params, request.params, "path parameters") : undefined;
         const query = spec.query ? parseWith(spec.query, request.query, "query parameters") : undefined;
-        const body = spec.body ? parseWith(spec.body, request.body ?? {}, "request body") : undefined;
-        const result = await spec.handler({ params, query, body, request, reply } as Parameters<RouteSpec["handler"]>[0]);
+        const body = spec.body ? parseWith(spec.body, request.body === undefined ? {} : request.body, "request body") : refuseBody(request.body);
+        const input = { params, query, body, principal } as GuardInput<Schema, Schema, Schema>;
+        const resource = spec.guard ? await spec.guard(input) : undefined;
+        const result = await spec.handler({ ...input, resource, request, reply });
         if (result === "streamed") return reply;
         reply.code(result.status);
         return result.body === undefined ? reply.send() : reply.send(result.body);
@@ -53,6 +87,16 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
     });
   }
 }
+
+/** A route without a body schema takes none (an empty JSON object is tolerated): anything else is a mistake worth saying. */
+function refuseBody(body: unknown): undefined {
+  const empty = body === undefined || (typeof body === "object" && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
+  if (!empty) throw new AtelierError("validation_failed", "This route takes no request body; send none (or {}).");
+  return undefined;
+}
+
+/** The rate limiter (an onRequest hook, shared by every route of its group) for a route with this rule, or undefined for none. */
+export type RateLimitPolicy = (rule: AuthRule) => preHandlerAsyncHookHandler | undefined;
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
   return z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
@@ -74,6 +118,7 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { title: str
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(spec.responses)) {
       if (response === null) responses[status] = { description: "No content" };
+      else if ("file" in response) responses[status] = { description: "A file download", content: { [response.file]: { schema: { type: "string", format: "binary" } } } };
       else if (response instanceof z.ZodType) {
         responses[status] = { description: "OK", content: { "application/json": { schema: jsonSchema(response, "output") } } };
       } else {
@@ -91,6 +136,7 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { title: str
     paths[path] ??= {};
     paths[path][spec.method.toLowerCase()] = {
       summary: spec.summary,
+      description: describeRule(spec.auth),
       tags: [spec.tag],
       ...(parameters.length ? { parameters } : {}),
       ...(spec.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(spec.body, "input") } } } } : {}),

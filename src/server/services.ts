@@ -1,8 +1,13 @@
 import type { EngineProvider } from "../engine/chat-engine.js";
 import type { AgentsService } from "../runtime/agents-service.js";
+import type { AccountsService } from "../runtime/auth/accounts-service.js";
+import type { AuditLog } from "../runtime/auth/audit-log.js";
+import type { CredentialsService } from "../runtime/auth/credentials-service.js";
 import type { ChatService } from "../runtime/chat-service.js";
 import type { ReplyHub } from "../runtime/reply-hub.js";
 import type { Store } from "../store/store.js";
+import type { Access } from "./authz.js";
+import type { SecureCookies } from "./cookies.js";
 
 /** What route handlers may use; built once in the composition root. */
 export interface AppServices {
@@ -11,6 +16,12 @@ export interface AppServices {
   agents: AgentsService;
   chat: ChatService;
   hub: ReplyHub;
+  accounts: AccountsService;
+  credentials: CredentialsService;
+  audit: AuditLog;
+  /** The authorisation policies guards are built from. */
+  access: Access;
   /** SSE heartbeat interval. */
   heartbeatMs: number;
+  cookies: { secure: SecureCookies };
 }

@@ -15,9 +15,12 @@ export async function streamSse(
   subscribe: (signal: AbortSignal) => AsyncIterable<SequencedEvent>,
   options: { heartbeatMs?: number } = {},
 ): Promise<void> {
+  // Headers set so far (security headers, rate-limit counters) go out with the stream.
+  const earlier = Object.fromEntries(Object.entries(reply.getHeaders()).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined));
   reply.hijack();
   const response = reply.raw;
   response.writeHead(200, {
+    ...earlier,
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
     connection: "keep-alive",

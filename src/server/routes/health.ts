@@ -6,12 +6,12 @@ export function healthRoutes({ store, engines }: AppServices): RouteSpec[] {
   return [
     route({
       method: "GET", url: "/healthz", tag: "health", summary: "Liveness: the process answers",
-      responses: { 200: Health },
+      auth: { allow: ["anyone"] }, responses: { 200: Health },
       handler: async () => ({ status: 200, body: { status: "ok" } }),
     }),
     route({
       method: "GET", url: "/readyz", tag: "health", summary: "Readiness: the database answers and the default model is loaded",
-      responses: { 200: Readiness, 503: Readiness },
+      auth: { allow: ["anyone"] }, responses: { 200: Readiness, 503: Readiness },
       handler: async () => {
         const database = await store.ping().then(
           () => ({ ok: true }),
