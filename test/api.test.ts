@@ -214,7 +214,7 @@ describe("chat", () => {
     const start = firstPart[0]!.event;
     if (start.type !== "message-start") throw new Error("expected message-start first");
     const resumed = await fetch(`${server.url}/api/conversations/${conversation.id}/replies/${start.messageId}/events`, {
-      headers: { "last-event-id": String(firstPart.at(-1)!.id) },
+      headers: { ...server.auth, "last-event-id": String(firstPart.at(-1)!.id) },
     });
     expect(resumed.status).toBe(200);
     const rest = await collectSse(resumed);

@@ -10,10 +10,14 @@ import { readSse } from "./support/sse.js";
 import { testModelPath } from "./support/models.js";
 import { freePort } from "./support/ports.js";
 import { removeDir } from "./support/server.js";
+import { seedApiKey, seedUser } from "./support/accounts.js";
+import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = path.join(root, "bin/atelier.js");
-const ITERATIONS = 3;
+const ITERATIONS = 5;
+/** Every request carries the admin's key, seeded into the database before the first start. */
+const auth: Record<string, string> = {};
 
 
 async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -45,7 +49,8 @@ async function serve(dataDir: string): Promise<{ child: ChildProcess; url: strin
 async function json<T>(url: string, method: string, body?: unknown): Promise<T> {
   const response = await fetch(url, {
     method,
-    ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    headers: { ...auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
@@ -57,7 +62,13 @@ afterAll(() => removeDir(dataDir));
 describe("kill -9 during replies and writes", () => {
   it(`loses no acknowledged data and never shows a cut reply as complete (${ITERATIONS} kills)`, { timeout: 120_000 }, async () => {
     const acknowledgedAgents: string[] = [];
+    const acknowledgedMessages: { conversationId: string; messageId: string }[] = [];
     const cutReplies: { conversationId: string; messageId: string; streamed: string }[] = [];
+    {
+      await using store = await openSqliteStore({ file: path.join(dataDir, "atelier.db") });
+      const admin = await seedUser(store, { role: "admin-if-first" });
+      auth.authorization = `Bearer ${await seedApiKey(store, admin.id)}`;
+    }
 
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
       const { child, url } = await serve(dataDir);
@@ -84,17 +95,21 @@ describe("kill -9 during replies and writes", () => {
 
       const response = await fetch(`${url}/api/conversations/${conversation.id}/messages`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { ...auth, "content-type": "application/json" },
         body: JSON.stringify({ content: "Once upon a time" }),
       });
       let messageId = "";
       let streamed = "";
       let firstDeltaAt = 0;
       // Right at the start on the first kill, after a progress save (every 250 ms) on the others.
-      const killAfterMs = [0, 300, 600][iteration % 3]!;
+      const killAfterMs = [0, 300, 600, 150, 450][iteration % 5]!;
       try {
         for await (const { event } of readSse(response)) {
-          if (event.type === "message-start") messageId = event.messageId;
+          if (event.type === "message-start") {
+            messageId = event.messageId;
+            // The user's message was committed before the reply started: it must survive the kill.
+            if (event.userMessageId) acknowledgedMessages.push({ conversationId: conversation.id, messageId: event.userMessageId });
+          }
           if (event.type === "text-delta") {
             streamed += event.delta;
             firstDeltaAt ||= performance.now();
@@ -117,7 +132,11 @@ describe("kill -9 during replies and writes", () => {
 
     const { child, url } = await serve(dataDir);
     try {
-      for (const id of acknowledgedAgents) expect((await fetch(`${url}/api/agents/${id}`)).status).toBe(200);
+      for (const id of acknowledgedAgents) expect((await fetch(`${url}/api/agents/${id}`, { headers: auth })).status).toBe(200);
+      for (const { conversationId, messageId } of acknowledgedMessages) {
+        const { messages } = await json<ConversationWithMessages>(`${url}/api/conversations/${conversationId}`, "GET");
+        expect(messages.some((message) => message.id === messageId && message.role === "user")).toBe(true);
+      }
       const savedLengths: number[] = [];
       for (const cut of cutReplies) {
         const { messages } = await json<ConversationWithMessages>(`${url}/api/conversations/${cut.conversationId}`, "GET");
@@ -138,7 +157,7 @@ describe("kill -9 during replies and writes", () => {
       });
       expect(next.reply.status).toBe("complete");
       console.log(
-        `crash test: ${ITERATIONS} kills, ${acknowledgedAgents.length} acknowledged writes all present; ` +
+        `crash test: ${ITERATIONS} kills, ${acknowledgedAgents.length} acknowledged agent writes and ${acknowledgedMessages.length} acknowledged user messages all present, integrity_check ok; ` +
           `cut replies kept ${savedLengths.join(", ")} of ${cutReplies.map((cut) => cut.streamed.length).join(", ")} streamed characters`,
       );
     } finally {

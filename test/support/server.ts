@@ -3,11 +3,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config/load.js";
 import type { ConfigInput } from "../../src/contracts/index.js";
+import { seedApiKey, seedUser, TEST_PASSWORD } from "./accounts.js";
 import { startServer, type RunningServer } from "../../src/server/main.js";
 import { testModelPath, testThreads } from "./models.js";
 
 export interface TestServer extends RunningServer {
   dataDir: string;
+  /** The instance's first user (an admin), made directly in the store. */
+  admin: { id: string; email: string; password: string };
+  /** An API key of `admin` with every scope; `json` and `post` send it unless told otherwise. */
+  apiKey: string;
+  /** `{ authorization: "Bearer <apiKey>" }`. */
+  auth: Record<string, string>;
   /** JSON request helper: returns status and parsed body. */
   json<T = unknown>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   post(url: string, body: unknown, init?: RequestInit): Promise<Response>;
@@ -28,13 +35,18 @@ export async function startTestServer(options: { dataDir?: string; config?: Conf
     },
   });
   const server = await startServer({ config });
+  const { admin, apiKey } = await createAdminWithKey(server);
+  const auth = { authorization: `Bearer ${apiKey}` };
   return {
     ...server,
     dataDir,
+    admin,
+    apiKey,
+    auth,
     async json(method, url, body, headers = {}) {
       const response = await fetch(server.url + url, {
         method,
-        headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+        headers: { ...auth, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.text();
@@ -43,9 +55,9 @@ export async function startTestServer(options: { dataDir?: string; config?: Conf
     post(url, body, init = {}) {
       return fetch(server.url + url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
         ...init,
+        headers: { ...auth, "content-type": "application/json", ...(init.headers as Record<string, string> | undefined) },
       });
     },
   };
@@ -53,4 +65,13 @@ export async function startTestServer(options: { dataDir?: string; config?: Conf
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The first user (so an admin) and an all-scopes API key, written straight to the store. */
+async function createAdminWithKey(server: RunningServer): Promise<{ admin: TestServer["admin"]; apiKey: string }> {
+  const { store } = server.services;
+  const email = "admin@example.test";
+  // A restart on the same data (directory or database) finds the admin already there.
+  const admin = (await store.users.getByEmail(email)) ?? (await seedUser(store, { role: "admin-if-first", email }));
+  return { admin: { id: admin.id, email, password: TEST_PASSWORD }, apiKey: await seedApiKey(store, admin.id) };
 }

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routeTable } from "../src/server/app.js";
+import { buildWorld, CALLERS, PASSWORD, type Caller, type World } from "./support/route-fixtures.js";
+import { removeDir, startTestServer, type TestServer } from "./support/server.js";
+
+/*
+ * Every route x every kind of caller, each request in a fresh world, against the expected status.
+ * The routes come from the live route table: a route added without an entry below fails the test,
+ * so nobody can add an endpoint without deciding who may call it.
+ */
+
+type Expectation = Record<Caller, number>;
+interface Sample {
+  request(world: World, server: TestServer): Promise<{ url: string; body?: unknown }> | { url: string; body?: unknown };
+  expect: Expectation;
+}
+
+const all = (status: number): Expectation => ({ none: status, visitor: status, other: status, owner: status, admin: status });
+/** Any signed-in account; visitors are not accounts. */
+const accounts = (ok: number): Expectation => ({ none: 401, visitor: 403, other: ok, owner: ok, admin: ok });
+/** The owner's own resource: other accounts (admins too) see nothing. */
+const ownerOnly = (ok: number): Expectation => ({ none: 401, visitor: 403, other: 404, owner: ok, admin: 404 });
+const adminOnly = (ok: number): Expectation => ({ none: 401, visitor: 403, other: 403, owner: 403, admin: ok });
+/** A visitor's conversation with a published agent: the visitor and the agent's owner (inbox). */
+const visitorConversation = (ok: number): Expectation => ({ none: 401, visitor: ok, other: 404, owner: ok, admin: 404 });
+/** The owner's conversation with a private agent. */
+const privateConversation = (ok: number): Expectation => ({ none: 401, visitor: 404, other: 404, owner: ok, admin: 404 });
+
+let unique = 0;
+const email = () => `new${++unique}-${Date.now()}@example.test`;
+
+const SAMPLES: Record<string, Sample[]> = {
+  "GET /healthz": [{ request: () => ({ url: "/healthz" }), expect: all(200) }],
+  "GET /readyz": [{ request: () => ({ url: "/readyz" }), expect: all(200) }],
+  "GET /openapi.json": [{ request: () => ({ url: "/openapi.json" }), expect: all(200) }],
+
+  "GET /api/auth/status": [{ request: () => ({ url: "/api/auth/status" }), expect: all(200) }],
+  "POST /api/auth/signup": [{ request: () => ({ url: "/api/auth/signup", body: { email: email(), name: "New", password: PASSWORD } }), expect: all(201) }],
+  "POST /api/auth/login": [{ request: (w) => ({ url: "/api/auth/login", body: { email: w.ownerEmail, password: PASSWORD } }), expect: all(200) }],
+  "POST /api/auth/logout": [{ request: () => ({ url: "/api/auth/logout" }), expect: accounts(204) }],
+  "GET /api/auth/session": [{ request: () => ({ url: "/api/auth/session" }), expect: accounts(200) }],
+  "POST /api/account/password": [{ request: () => ({ url: "/api/account/password", body: { currentPassword: PASSWORD, newPassword: "a-new-password-42" } }), expect: accounts(204) }],
+  "GET /api/account/audit": [{ request: () => ({ url: "/api/account/audit" }), expect: accounts(200) }],
+  "GET /api/account/export": [{ request: () => ({ url: "/api/account/export" }), expect: accounts(200) }],
+  "DELETE /api/account": [{ request: () => ({ url: "/api/account", body: { password: PASSWORD } }), expect: accounts(204) }],
+
+  "GET /api/keys": [{ request: () => ({ url: "/api/keys" }), expect: accounts(200) }],
+  "POST /api/keys": [{ request: () => ({ url: "/api/keys", body: { name: "ci", scopes: ["agents:read"] } }), expect: accounts(201) }],
+  "DELETE /api/keys/:id": [{ request: (w) => ({ url: `/api/keys/${w.ownerKeyId}` }), expect: ownerOnly(204) }],
+
+  "GET /api/admin/users": [{ request: () => ({ url: "/api/admin/users" }), expect: adminOnly(200) }],
+  "POST /api/admin/users": [{ request: () => ({ url: "/api/admin/users", body: { email: email(), name: "Made" } }), expect: adminOnly(201) }],
+  "POST /api/admin/users/:id/password": [{ request: (w) => ({ url: `/api/admin/users/${w.otherId}/password`, body: {} }), expect: adminOnly(200) }],
+  "DELETE /api/admin/users/:id": [{ request: (w) => ({ url: `/api/admin/users/${w.otherId}` }), expect: adminOnly(204) }],
+  "GET /api/admin/settings": [{ request: () => ({ url: "/api/admin/settings" }), expect: adminOnly(200) }],
+  "PATCH /api/admin/settings": [{ request: () => ({ url: "/api/admin/settings", body: { signupMode: "open" } }), expect: adminOnly(200) }],
+  "GET /api/admin/invites": [{ request: () => ({ url: "/api/admin/invites" }), expect: adminOnly(200) }],
+  "POST /api/admin/invites": [{ request: () => ({ url: "/api/admin/invites", body: {} }), expect: adminOnly(201) }],
+  "GET /api/admin/audit": [{ request: () => ({ url: "/api/admin/audit" }), expect: adminOnly(200) }],
+
+  "POST /api/visitors": [{ request: () => ({ url: "/api/visitors" }), expect: all(201) }],
+  "GET /api/visitors/me": [{ request: () => ({ url: "/api/visitors/me" }), expect: { none: 401, visitor: 200, other: 403, owner: 403, admin: 403 } }],
+  "DELETE /api/visitors/me": [{ request: () => ({ url: "/api/visitors/me" }), expect: { none: 401, visitor: 204, other: 403, owner: 403, admin: 403 } }],
+
+  "POST /api/agents": [{ request: () => ({ url: "/api/agents", body: { name: "Fresh" } }), expect: accounts(201) }],
+  "GET /api/agents": [{ request: () => ({ url: "/api/agents" }), expect: accounts(200) }],
+  "GET /api/agents/:id": [
+    { request: (w) => ({ url: `/api/agents/${w.privateAgent}` }), expect: ownerOnly(200) },
+    { request: (w) => ({ url: `/api/agents/${w.publishedAgent}` }), expect: ownerOnly(200) },
+  ],
+  "PATCH /api/agents/:id": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}`, body: { tagline: "edited" } }), expect: ownerOnly(200) }],
+  "DELETE /api/agents/:id": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}` }), expect: ownerOnly(204) }],
+  "POST /api/agents/:id/publish": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/publish` }), expect: ownerOnly(200) }],
+  "POST /api/agents/:id/unpublish": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/unpublish` }), expect: ownerOnly(200) }],
+  "GET /api/agents/:id/versions": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions` }), expect: ownerOnly(200) }],
+  "GET /api/agents/:id/versions/:version": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions/1` }), expect: ownerOnly(200) }],
+  "POST /api/agents/:id/versions/:version/restore": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions/1/restore` }), expect: ownerOnly(200) }],
+  "GET /api/public/agents/:id": [
+    { request: (w) => ({ url: `/api/public/agents/${w.publishedAgent}` }), expect: all(200) },
+    { request: (w) => ({ url: `/api/public/agents/${w.privateAgent}` }), expect: all(404) },
+  ],
+
+  "POST /api/conversations": [
+    { request: (w) => ({ url: "/api/conversations", body: { agentId: w.publishedAgent } }), expect: { ...all(201), none: 401 } },
+    { request: (w) => ({ url: "/api/conversations", body: { agentId: w.privateAgent } }), expect: privateConversation(201) },
+  ],
+  "GET /api/conversations": [{ request: () => ({ url: "/api/conversations" }), expect: { ...all(200), none: 401 } }],
+  "GET /api/conversations/:id": [
+    { request: (w) => ({ url: `/api/conversations/${w.visitorConversation}` }), expect: visitorConversation(200) },
+    { request: (w) => ({ url: `/api/conversations/${w.ownerConversation}` }), expect: privateConversation(200) },
+  ],
+  "DELETE /api/conversations/:id": [
+    { request: (w) => ({ url: `/api/conversations/${w.visitorConversation}` }), expect: visitorConversation(204) },
+    { request: (w) => ({ url: `/api/conversations/${w.ownerConversation}` }), expect: privateConversation(204) },
+  ],
+  "POST /api/conversations/:id/messages": [
+    { request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/messages`, body: { content: "Hello", stream: false } }), expect: visitorConversation(200) },
+    { request: (w) => ({ url: `/api/conversations/${w.ownerConversation}/messages`, body: { content: "Hello", stream: false } }), expect: privateConversation(200) },
+  ],
+  "POST /api/conversations/:id/regenerate": [
+    { request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/regenerate`, body: { stream: false } }), expect: visitorConversation(200) },
+  ],
+  "GET /api/conversations/:id/replies/:messageId/events": [{
+    // A finished reply stays resumable for a while: write one (as the owner, with a key) and replay it.
+    request: async (w, server) => {
+      const turn = await server.json<{ reply: { id: string } }>("POST", `/api/conversations/${w.visitorConversation}/messages`, { content: "Hi", stream: false }, { authorization: `Bearer ${w.ownerKey}` });
+      if (turn.status !== 200) throw new Error(`could not write a reply to replay: ${turn.status}`);
+      return { url: `/api/conversations/${w.visitorConversation}/replies/${turn.body.reply.id}/events` };
+    },
+    expect: visitorConversation(200),
+  }],
+  "POST /api/conversations/:id/replies/:messageId/abort": [
+    { request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/replies/${w.visitorGreeting}/abort` }), expect: visitorConversation(202) },
+  ],
+};
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ config: { rateLimits: { login: { max: 0 }, public: { max: 0 } } } });
+  const opened = await server.json("PATCH", "/api/admin/settings", { signupMode: "open" });
+  expect(opened.status).toBe(200);
+});
+afterAll(async () => {
+  await server?.close();
+  if (server) removeDir(server.dataDir);
+});
+
+describe("authorisation matrix", () => {
+  it("has a rule and expectations for every route in the route table", () => {
+    const keys = routeTable(server.services).map((spec) => `${spec.method} ${spec.url}`);
+    const missing = keys.filter((key) => !SAMPLES[key]);
+    expect(missing, "routes without an entry in the authorisation matrix").toEqual([]);
+    expect(Object.keys(SAMPLES).filter((key) => !keys.includes(key)), "matrix entries for routes that no longer exist").toEqual([]);
+  });
+
+  it("answers every route x caller with the expected status", { timeout: 240_000 }, async () => {
+    const wrong: string[] = [];
+    let cells = 0;
+    for (const spec of routeTable(server.services)) {
+      const key = `${spec.method} ${spec.url}`;
+      for (const [index, sample] of (SAMPLES[key] ?? []).entries()) {
+        for (const caller of CALLERS) {
+          const world = await buildWorld(server.services.store);
+          const { url, body } = await sample.request(world, server);
+          const response = await fetch(server.url + url, {
+            method: spec.method,
+            headers: { ...world.headers[caller], ...(body === undefined ? {} : { "content-type": "application/json" }) },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          });
+          await response.body?.cancel();
+          cells++;
+          const expected = sample.expect[caller];
+          if (response.status !== expected) wrong.push(`${key} #${index} as ${caller}: ${response.status}, expected ${expected}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    console.info(`authorisation matrix: ${cells} requests over ${routeTable(server.services).length} routes`);
+  });
+});
