@@ -18,6 +18,7 @@ import { loadConfig } from "../src/config/load.js";
 import type { Agent, ConversationWithMessages } from "../src/contracts/index.js";
 import { renderPersona } from "../src/runtime/persona.js";
 import { startServer } from "../src/server/main.js";
+import { bearer, seedBenchApiKey } from "./lib/auth.js";
 import type { Benchmark, BenchContext } from "./lib/benchmark.js";
 import { target, type BenchOutcome } from "./lib/report.js";
 import { engineTurn } from "./lib/engine-turn.js";
@@ -51,8 +52,8 @@ function decodeTokensPerSecond(sample: RunSample): number {
   return (sample.completionTokens - 1) / ((sample.lastDeltaMs - sample.ttftMs) / 1000);
 }
 
-async function postJson<T>(url: string, body: unknown): Promise<T> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+async function postJson<T>(url: string, body: unknown, headers: Record<string, string>): Promise<T> {
+  const response = await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -111,9 +112,11 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
     const chatWrapper = resolveChatWrapper(model);
     const completion = new LlamaCompletion({ contextSequence: sequence });
 
+    // Every /api route needs an API key; the in-process server's own store holds it.
+    const headers = bearer(await seedBenchApiKey(server.services.store));
     const profile = { name: "Lily", personality: "A cheerful storyteller who loves cats and gardens.", tone: "Warm and simple." };
-    const agent = await postJson<Agent>(`${server.url}/api/agents`, { ...profile, model: { temperature: 0, maxTokens: MAX_TOKENS } });
-    const warmupAgent = await postJson<Agent>(`${server.url}/api/agents`, { ...profile, handle: "lily-warmup", model: { temperature: 0, maxTokens: 8 } });
+    const agent = await postJson<Agent>(`${server.url}/api/agents`, { ...profile, model: { temperature: 0, maxTokens: MAX_TOKENS } }, headers);
+    const warmupAgent = await postJson<Agent>(`${server.url}/api/agents`, { ...profile, handle: "lily-warmup", model: { temperature: 0, maxTokens: 8 } }, headers);
     const history: ChatHistoryItem[] = [
       { type: "system", text: renderPersona(agent) },
       { type: "user", text: USER_MESSAGE },
@@ -126,8 +129,8 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
     const raw = () => rawTurn({ completion, sequence, input, stopTriggers: stopGenerationTriggers, promptTokens: rawPromptTokens });
 
     const atelierTurn = async (agentId: string): Promise<RunSample> => {
-      const { conversation } = await postJson<ConversationWithMessages>(`${server.url}/api/conversations`, { agentId });
-      const timing = await client.turn(`${server.url}/api/conversations/${conversation.id}/messages`, { content: USER_MESSAGE });
+      const { conversation } = await postJson<ConversationWithMessages>(`${server.url}/api/conversations`, { agentId }, headers);
+      const timing = await client.turn(`${server.url}/api/conversations/${conversation.id}/messages`, { content: USER_MESSAGE }, headers);
       return {
         side: "atelier",
         headersMs: timing.headersMs,

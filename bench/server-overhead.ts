@@ -10,6 +10,7 @@ import path from "node:path";
 import type { Agent, ChatMessage, ConversationWithMessages } from "../src/contracts/index.js";
 import { renderPersona } from "../src/runtime/persona.js";
 import type { Benchmark, BenchContext } from "./lib/benchmark.js";
+import { bearer, seedBenchApiKeyInDataDir } from "./lib/auth.js";
 import { repoRoot } from "./lib/environment.js";
 import { attributeProfile, monotonicMicros } from "./lib/profile.js";
 import { cpuTimeMs, freePort, rssMiB, spawnNode, stopChild, waitForStatus, type Child } from "./lib/processes.js";
@@ -58,9 +59,11 @@ async function startAtelier(options: {
   nodeArgs?: string[];
   /** Where the data folder goes; default the work folder (local disk). */
   dataRoot?: string;
-}): Promise<{ child: Child; port: number; logFile: string; dataDir: string }> {
+}): Promise<{ child: Child; port: number; logFile: string; dataDir: string; headers: Record<string, string> }> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(options.dataRoot ?? options.workDir, `${options.name}-data-`));
+  // Every /api route needs an API key: seed one into the database before the server opens it.
+  const headers = bearer(await seedBenchApiKeyInDataDir(dataDir));
   const logFile = path.join(options.workDir, `${options.name}.log`);
   const child = spawnNode({
     args: [...(options.nodeArgs ?? []), path.join(repoRoot, "bin/atelier.js"), "serve"],
@@ -78,7 +81,7 @@ async function startAtelier(options: {
     logFile,
   });
   await waitForStatus({ port, path: "/readyz", child, timeoutMs: 30_000 });
-  return { child, port, logFile, dataDir };
+  return { child, port, logFile, dataDir, headers };
 }
 
 interface Conversation {
@@ -93,6 +96,8 @@ interface LoadSetup {
   agent: Agent;
   persona: string;
   http: http.Agent;
+  /** Sent with every Atelier request (Authorization: Bearer <API key>). */
+  headers: Record<string, string>;
 }
 
 async function newConversation(setup: LoadSetup): Promise<Conversation> {
@@ -102,6 +107,7 @@ async function newConversation(setup: LoadSetup): Promise<Conversation> {
     method: "POST",
     path: "/api/conversations",
     body: { agentId: setup.agent.id },
+    headers: setup.headers,
   });
   if (status !== 201) throw new Error(`creating a conversation: HTTP ${status}`);
   return { id: body.conversation.id, turns: 0, history: [] };
@@ -117,6 +123,7 @@ async function atelierTurn(setup: LoadSetup, conversation: Conversation, content
     path: `/api/conversations/${conversation.id}/messages`,
     body: JSON.stringify({ content }),
     kind: "atelier",
+    headers: setup.headers,
   });
   if (timing.status !== 200) throw new Error(`turn: HTTP ${timing.status}`);
   conversation.history.push({ role: "user", content }, { role: "assistant", content: REPLY_TEXT });
@@ -302,11 +309,12 @@ async function measureLevel(options: {
   };
 }
 
-async function createAgent(port: number, model: string, handle: string): Promise<Agent> {
+async function createAgent(port: number, headers: Record<string, string>, model: string, handle: string): Promise<Agent> {
   const { status, body } = await jsonRequest<Agent>({
     port,
     method: "POST",
     path: "/api/agents",
+    headers,
     body: {
       name: "Lily",
       handle,
@@ -326,8 +334,8 @@ async function openStreams(context: BenchContext, stack: Stack, workDir: string)
   const http1 = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   const requests: http.ClientRequest[] = [];
   try {
-    const agent = await createAgent(atelier.port, "bench-stall", "lily-stall");
-    const setup: LoadSetup = { port: atelier.port, upstreamPort: stack.upstreamPort, agent, persona: renderPersona(agent), http: http1 };
+    const agent = await createAgent(atelier.port, atelier.headers, "bench-stall", "lily-stall");
+    const setup: LoadSetup = { port: atelier.port, upstreamPort: stack.upstreamPort, agent, persona: renderPersona(agent), http: http1, headers: atelier.headers };
     await sleep(500);
     const idleRss = rssMiB(pid);
     const conversations: Conversation[] = [];
@@ -349,6 +357,7 @@ async function openStreams(context: BenchContext, stack: Stack, workDir: string)
               path: `/api/conversations/${conversation.id}/messages`,
               body: JSON.stringify({ content: "Tell me a story." }),
               kind: "atelier",
+              headers: atelier.headers,
               onOpen: (request) => requests.push(request),
               onFirstContent: () => {
                 open += 1;
@@ -397,8 +406,8 @@ async function profiledRun(context: BenchContext, stack: Stack, workDir: string,
   let window = { fromMicros: 0, toMicros: 0 };
   let turns = 0;
   try {
-    const agent = await createAgent(atelier.port, "bench-c1", "lily-profiled");
-    const setup: LoadSetup = { port: atelier.port, upstreamPort: stack.upstreamPort, agent, persona: renderPersona(agent), http: http1 };
+    const agent = await createAgent(atelier.port, atelier.headers, "bench-c1", "lily-profiled");
+    const setup: LoadSetup = { port: atelier.port, upstreamPort: stack.upstreamPort, agent, persona: renderPersona(agent), http: http1, headers: atelier.headers };
     const conversations = await Promise.all(Array.from({ length: 16 }, () => newConversation(setup)));
     const nextConversation = async (index: number): Promise<Conversation> => {
       if (conversations[index]!.turns >= TURNS_PER_CONVERSATION) conversations[index] = await newConversation(setup);
@@ -448,8 +457,8 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
       const http1 = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
       try {
         for (const chunking of plan.chunkings) {
-          const agent = await createAgent(atelier.port, `bench-c${chunking}`, `lily-c${chunking}`);
-          const setup: LoadSetup = { port: atelier.port, upstreamPort: upstream.port, agent, persona: renderPersona(agent), http: http1 };
+          const agent = await createAgent(atelier.port, atelier.headers, `bench-c${chunking}`, `lily-c${chunking}`);
+          const setup: LoadSetup = { port: atelier.port, upstreamPort: upstream.port, agent, persona: renderPersona(agent), http: http1, headers: atelier.headers };
           for (const concurrency of plan.levels) {
             const result = await measureLevel({ setup, stack, storage: plan.storage, chunking, concurrency, throughputSeconds, pairedSeconds });
             results.push(result);
@@ -505,7 +514,7 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
     };
     return {
       notes: [
-        "Three processes share the 2 cores: Atelier (`node bin/atelier.js serve`, default settings: log level info to a file, SQLite with synchronous=FULL on this disk), the instant upstream (dist/bench/upstream.js) and this load generator (node:http keep-alive clients, light SSE scanning). The cores column shows what each used.",
+        "Three processes share the 2 cores: Atelier (`node bin/atelier.js serve`, default settings: log level info to a file, SQLite with synchronous=FULL on this disk; only the per-address rate limit on conversation routes is raised out of reach, the limiter still runs), the instant upstream (dist/bench/upstream.js) and this load generator (node:http keep-alive clients, light SSE scanning). The cores column shows what each used.",
         `A turn: POST /api/conversations/:id/messages, read as SSE up to message-end; each conversation takes ${TURNS_PER_CONVERSATION} turns, then a new one starts (its creation counts in turns/s). Replies are ${UPSTREAM_REPLY_TOKENS} word pieces.`,
         "Chunking: real servers (vLLM, llama.cpp server, Ollama) stream one token per SSE chunk, so 1 token/chunk is the realistic event count per reply; only the spacing is unrealistic (an instant upstream sends the whole reply at once). 8 tokens/chunk shows how much of the cost is per event (the openai client parses each event; Atelier writes each as an SSE event).",
         `Added latency: the same request (same messages and sampling) straight to the upstream and through Atelier, alternating order, ${pairedSeconds} s per level; added = Atelier turn − upstream alone, per pair. Turns/s: ${throughputSeconds} s of Atelier turns per level after a warm-up.`,

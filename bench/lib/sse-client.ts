@@ -23,11 +23,11 @@ export interface TurnTiming {
  * One Atelier turn the way a browser or SDK client does it: fetch, then parse every SSE event of the
  * reply (WHATWG framing with LF line ends, as the server writes them) and JSON.parse each data field.
  */
-export async function fetchTurn(url: string, body: unknown): Promise<TurnTiming> {
+export async function fetchTurn(url: string, body: unknown, headers: Record<string, string> = {}): Promise<TurnTiming> {
   const started = performance.now();
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    headers: { ...headers, "content-type": "application/json", accept: "text/event-stream" },
     body: JSON.stringify(body),
   });
   if (!response.ok || !response.body) throw new Error(`POST ${url}: HTTP ${response.status} ${await response.text()}`);
@@ -87,6 +87,8 @@ export function leanStreamRequest(options: {
   path: string;
   body: string;
   kind: "atelier" | "openai";
+  /** Extra request headers (authorization). */
+  headers?: Record<string, string>;
   /** Called once the response headers arrived (the stream is open). */
   onOpen?: (request: http.ClientRequest) => void;
   /** Called at the first content event. */
@@ -101,7 +103,7 @@ export function leanStreamRequest(options: {
         method: "POST",
         path: options.path,
         agent: options.agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(options.body) },
+        headers: { ...options.headers, "content-type": "application/json", "content-length": Buffer.byteLength(options.body) },
       },
       (response) => {
         response.setEncoding("utf8");
@@ -169,7 +171,15 @@ export function leanStreamRequest(options: {
 }
 
 /** A small JSON request over node:http (setup calls: agents, conversations). */
-export function jsonRequest<T>(options: { agent?: http.Agent; port: number; method: string; path: string; body?: unknown }): Promise<{ status: number; body: T }> {
+export function jsonRequest<T>(options: {
+  agent?: http.Agent;
+  port: number;
+  method: string;
+  path: string;
+  body?: unknown;
+  /** Extra request headers (authorization). */
+  headers?: Record<string, string>;
+}): Promise<{ status: number; body: T }> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -179,7 +189,7 @@ export function jsonRequest<T>(options: { agent?: http.Agent; port: number; meth
         method: options.method,
         path: options.path,
         ...(options.agent ? { agent: options.agent } : {}),
-        headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        headers: payload === undefined ? { ...options.headers } : { ...options.headers, "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
       },
       (response) => {
         response.setEncoding("utf8");

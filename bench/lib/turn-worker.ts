@@ -9,6 +9,8 @@ interface TurnRequest {
   id: number;
   url: string;
   body: unknown;
+  /** Extra request headers (authorization). */
+  headers: Record<string, string>;
 }
 
 type TurnReply = { id: number; timing: TurnTiming } | { id: number; error: string };
@@ -16,7 +18,7 @@ type TurnReply = { id: number; timing: TurnTiming } | { id: number; error: strin
 if (parentPort) {
   const port = parentPort;
   port.on("message", (request: TurnRequest) => {
-    fetchTurn(request.url, request.body).then(
+    fetchTurn(request.url, request.body, request.headers).then(
       (timing) => port.postMessage({ id: request.id, timing } satisfies TurnReply),
       (error: unknown) => port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies TurnReply),
     );
@@ -40,11 +42,11 @@ export class TurnClient {
     this.#worker.unref();
   }
 
-  turn(url: string, body: unknown): Promise<TurnTiming> {
+  turn(url: string, body: unknown, headers: Record<string, string> = {}): Promise<TurnTiming> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, url, body } satisfies TurnRequest);
+      this.#worker.postMessage({ id, url, body, headers } satisfies TurnRequest);
     });
   }
 
