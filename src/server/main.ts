@@ -15,6 +15,8 @@ import { buildApp } from "./app.js";
 import { Access } from "./authz.js";
 import type { AppServices } from "./services.js";
 
+const SESSION_SWEEP_MS = 60 * 60 * 1000;
+
 export interface RunningServer {
   url: string;
   services: AppServices;
@@ -51,6 +53,10 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   };
 
   const app = await buildApp({ services, logger, bodyLimit: config.bodyLimitBytes, rateLimits: config.rateLimits, trustProxy: config.trustProxy });
+  // Expired sessions are refused on sight; this only keeps the table from growing without end.
+  const sweeper = setInterval(() => {
+    store.sessions.deleteExpired(new Date().toISOString()).catch((error: unknown) => logger.warn({ err: error }, "could not delete expired sessions"));
+  }, SESSION_SWEEP_MS).unref();
   const warming = engines.warmUp().then(
     () => logger.info({ model: engines.status().detail }, "model ready"),
     (error: unknown) => logger.error({ err: error }, "could not load the default model; requests will retry"),
@@ -67,6 +73,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     services,
     close() {
       closing ??= (async () => {
+        clearInterval(sweeper);
         await hub.abortAll("The server is shutting down.");
         await app.close();
         await warming;
