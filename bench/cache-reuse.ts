@@ -161,7 +161,7 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
         ...(plainReused > 0
           ? [`Without a sessionKey the engine still reused a cached prefix on ${plainReused} of ${TURNS} turns (such a request gets an idle sequence, whose cache still holds an earlier turn of this conversation), so it is no cold baseline; the "cold" variant is.`]
           : []),
-        `The second table times llama.cpp alone doing one turn's prompt work at the positions of turns 2 and 20: it grows ${probeGrowth("auto").toFixed(1)}× with flash attention on "auto" (what the engine gets) and ${probeGrowth(false).toFixed(1)}× with it off. stories260K has 64-dimensional embeddings and 5 layers, so attention over ~2,000 cached positions costs more than the rest of the model; the growth is the model's, not Atelier's. A 1B+ model's weights dominate instead, and turn-20 TTFT would stay close to turn 2.`,
+        `The second table times llama.cpp alone doing one turn's prompt work at the positions of turns 2 and 20: it grows ${probeGrowth("auto").toFixed(1)}× with flash attention on "auto" (node-llama-cpp's default) and ${probeGrowth(false).toFixed(1)}× with it off (what the engine uses on the CPU since this measurement: it is also several times faster at every position). stories260K has 64-dimensional embeddings and 5 layers, so attention over ~2,000 cached positions costs more than the rest of the model; the growth is the model's, not Atelier's. A 1B+ model's weights dominate instead, and turn-20 TTFT would stay close to turn 2.`,
       ],
       tables: [
         {
@@ -173,7 +173,7 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
         },
         {
           title: `llama.cpp alone: evaluate ${newPerTurn} new tokens and sample one, with the sequence already holding N tokens (median of ${context.quick ? 3 : 7})`,
-          columns: ["N (turn)", "flash attention auto (engine default) ms", "flash attention off ms"],
+          columns: ["N (turn)", "flash attention auto (node-llama-cpp default) ms", "flash attention off (engine on CPU) ms"],
           rows: probePositions.map((position, index) => [
             `${position} (turn ${index === 0 ? 2 : TURNS})`,
             probeMs("auto", position),

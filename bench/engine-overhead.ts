@@ -17,6 +17,7 @@ import {
 import { loadConfig } from "../src/config/load.js";
 import type { Agent, ConversationWithMessages } from "../src/contracts/index.js";
 import { renderPersona } from "../src/runtime/persona.js";
+import { flashAttentionFor } from "../src/engine/llama-cpp/llama-engine.js";
 import { startServer } from "../src/server/main.js";
 import { bearer, seedBenchApiKey } from "./lib/auth.js";
 import type { Benchmark, BenchContext } from "./lib/benchmark.js";
@@ -107,7 +108,9 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
   try {
     const model = await llama.loadModel({ modelPath: context.modelPath });
     const engine = await server.services.engines.resolve({});
-    const rawContext = await model.createContext({ sequences: 1, contextSize: engine.capabilities.contextSize, threads: context.threads });
+    // The same attention kernel the engine chose, so the comparison is of everything else.
+    const flashAttention = flashAttentionFor(config.llama.flashAttention, llama.gpu);
+    const rawContext = await model.createContext({ sequences: 1, contextSize: engine.capabilities.contextSize, threads: context.threads, flashAttention });
     const sequence = rawContext.getSequence();
     const chatWrapper = resolveChatWrapper(model);
     const completion = new LlamaCompletion({ contextSequence: sequence });

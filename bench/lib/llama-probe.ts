@@ -1,7 +1,7 @@
 /**
  * llama.cpp alone, without Atelier or LlamaChat: how long evaluating a few new tokens and sampling one
  * takes when the sequence already holds `position` tokens, with flash attention left to llama.cpp
- * ("auto", node-llama-cpp's default and what the engine gets) or turned off.
+ * ("auto", node-llama-cpp's default) or turned off (what the engine uses on the CPU).
  */
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { median } from "./stats.js";

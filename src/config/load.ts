@@ -14,6 +14,7 @@ export const ENVIRONMENT: Record<string, string> = {
   ATELIER_MODELS_DIR: "modelsDir",
   ATELIER_THREADS: "llama.threads",
   ATELIER_GPU: "llama.gpu",
+  ATELIER_FLASH_ATTENTION: "llama.flashAttention",
   ATELIER_CONTEXT_SIZE: "llama.contextSize",
   ATELIER_SEQUENCES: "llama.sequences",
   ATELIER_ENGINE_URL: "openai.baseUrl",

@@ -26,6 +26,8 @@ export const Config = z.object({
     /** CPU threads for generation; default: the machine's cores less one (see README, Performance). */
     threads: positiveInt.optional(),
     gpu: z.enum(["auto", "cuda", "vulkan", "metal", "off"]).default("auto"),
+    /** "auto": off on the CPU (it made prompt work 3–6× slower there), llama.cpp's choice on a GPU. */
+    flashAttention: z.enum(["auto", "on", "off"]).default("auto"),
     /** Context window per conversation, in tokens; default: the model's training context, capped at 4096. */
     contextSize: positiveInt.optional(),
     /**

@@ -26,6 +26,7 @@ export function defaultEngineFactories(options: { logger: Logger }): EngineFacto
         // Messages record the model as configured (an hf: URI), not the cache's file name.
         ...(isRemoteModel(model) ? { modelId: model } : {}),
         gpu: config.llama.gpu,
+        flashAttention: config.llama.flashAttention,
         sequences: config.llama.sequences,
         ...(config.llama.threads ? { threads: config.llama.threads } : {}),
         ...(config.llama.contextSize ? { contextSize: config.llama.contextSize } : {}),

@@ -47,6 +47,11 @@ export interface LlamaCppEngineOptions {
   gpu?: GpuSetting | undefined;
   /** Tokens per conversation (prompt + reply); default: the model's training context, capped at 4096. */
   contextSize?: number | undefined;
+  /**
+   * "auto" (default): off when running on the CPU, llama.cpp's own choice on a GPU. On the CPU flash
+   * attention made each turn's prompt work 3–6× slower here (bench cache-reuse), growing with context.
+   */
+  flashAttention?: "auto" | "on" | "off" | undefined;
   /** Conversations that generate at once and stay warm; default 8. Memory grows with contextSize × sequences. */
   sequences?: number | undefined;
   /** Aborts loading. */
@@ -174,6 +179,7 @@ export class LlamaCppEngine implements ChatEngine {
         sequences,
         contextSize,
         threads,
+        flashAttention: flashAttentionFor(options.flashAttention ?? "auto", llama.gpu),
         ...(options.signal ? { createSignal: options.signal } : {}),
       });
       // The model's own template (Jinja from the GGUF, or a matching built-in wrapper); a generic one otherwise.
@@ -544,4 +550,11 @@ function toFinishReason(stopReason: string): FinishReason {
       // eogToken, stopGenerationTrigger (a grammar's end), customStopTrigger (the template's end of turn).
       return "stop";
   }
+}
+
+/** What createContext gets: on the CPU "auto" means off (see LlamaCppEngineOptions.flashAttention). */
+export function flashAttentionFor(setting: "auto" | "on" | "off", gpu: string | false): "auto" | boolean {
+  if (setting === "on") return true;
+  if (setting === "off") return false;
+  return gpu === false ? false : "auto";
 }
