@@ -36,6 +36,12 @@ export interface ChatServiceOptions {
   historyDropStep?: number;
 }
 
+/** A conversation with its agent, as the authorisation layer resolved them for this request. */
+export interface TurnTarget {
+  conversation: Conversation;
+  agent: Agent;
+}
+
 interface PreparedTurn {
   agent: Agent;
   engine: ChatEngine;
@@ -88,9 +94,9 @@ export class ChatService {
     return this.#options.store.conversations.get(id);
   }
 
-  async getConversation(id: string): Promise<{ conversation: Conversation; messages: Message[] }> {
-    const conversation = await this.#conversation(id);
-    return { conversation, messages: await this.#options.store.conversations.listMessages(id) };
+  /** `conversation` as the authorisation layer resolved it; not read again. */
+  async getConversation(conversation: Conversation): Promise<{ conversation: Conversation; messages: Message[] }> {
+    return { conversation, messages: await this.#options.store.conversations.listMessages(conversation.id) };
   }
 
   listConversations(query: { agentId?: string | undefined; ownerId?: string | undefined; participantId?: string | undefined; limit: number; before?: string | undefined }): Promise<Conversation[]> {
@@ -104,7 +110,6 @@ export class ChatService {
   }
 
   async deleteConversation(id: string): Promise<void> {
-    await this.#conversation(id);
     const active = this.#options.hub.activeIn(id);
     if (active) {
       active.abort("The conversation was deleted.");
@@ -133,14 +138,18 @@ export class ChatService {
     await Promise.all(runs.map((run) => run.finished));
   }
 
-  /** Stores the user's message and starts the reply. Fails (changing nothing) when the turn cannot run. */
-  async sendMessage(input: { conversationId: string; content: string }): Promise<{ run: ReplyRun; userMessage: Message }> {
-    const conversation = await this.#conversation(input.conversationId);
+  /**
+   * Stores the user's message and starts the reply. Fails (changing nothing) when the turn cannot run.
+   * The conversation and its agent come resolved from the authorisation layer: a turn's hot path reads
+   * neither twice.
+   */
+  async sendMessage(input: TurnTarget & { content: string }): Promise<{ run: ReplyRun; userMessage: Message }> {
+    const { conversation, agent } = input;
     const run = this.#options.hub.begin(conversation.id, newId("msg"));
     try {
       const history = await this.#history(conversation.id);
       history.push({ role: "user", content: input.content });
-      const prepared = await this.#prepare(conversation, history);
+      const prepared = await this.#prepare(agent, history);
       const now = this.#now().toISOString();
       const userMessage = await this.#options.store.conversations.appendMessage({
         id: newId("msg"),
@@ -160,8 +169,8 @@ export class ChatService {
   }
 
   /** Answers the last user message again; the previous reply is kept but leaves the history. */
-  async regenerate(input: { conversationId: string }): Promise<ReplyRun> {
-    const conversation = await this.#conversation(input.conversationId);
+  async regenerate(input: TurnTarget): Promise<ReplyRun> {
+    const { conversation, agent } = input;
     const run = this.#options.hub.begin(conversation.id, newId("msg"));
     try {
       const messages = await this.#options.store.conversations.listMessages(conversation.id);
@@ -171,7 +180,7 @@ export class ChatService {
       if (!answered.some((message) => message.role === "user")) {
         throw new AtelierError("bad_request", "There is no reply to regenerate yet: send a message first.");
       }
-      const prepared = await this.#prepare(conversation, toHistory(answered));
+      const prepared = await this.#prepare(agent, toHistory(answered));
       await this.#startReply({ run, conversation, prepared, userMessageId: null });
       if (replacing) await this.#options.store.conversations.replaceMessage(replacing.id, run.messageId);
       return run;
@@ -183,7 +192,6 @@ export class ChatService {
 
   /** Stops a reply in flight. False when it already ended. */
   async abortReply(conversationId: string, messageId: string): Promise<boolean> {
-    await this.#conversation(conversationId);
     const run = this.#options.hub.get(messageId);
     if (!run || run.conversationId !== conversationId) {
       const message = await this.#options.store.conversations.getMessage(messageId);
@@ -207,18 +215,11 @@ export class ChatService {
     return { userMessage, reply };
   }
 
-  async #conversation(id: string): Promise<Conversation> {
-    const conversation = await this.#options.store.conversations.get(id);
-    if (!conversation) throw new AtelierError("not_found", `No conversation "${id}".`);
-    return conversation;
-  }
-
   async #history(conversationId: string): Promise<ChatMessage[]> {
     return toHistory(await this.#options.store.conversations.listMessages(conversationId));
   }
 
-  async #prepare(conversation: Conversation, history: ChatMessage[]): Promise<PreparedTurn> {
-    const agent = await this.#options.agents.get(conversation.agentId);
+  async #prepare(agent: Agent, history: ChatMessage[]): Promise<PreparedTurn> {
     const engine = await this.#options.engines.resolve({ engine: agent.model.engine, model: agent.model.model });
     const plan = await assemblePrompt({
       system: renderPersona(agent),

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { AtelierError, type Agent, type ApiKeyScope, type Conversation } from "../contracts/index.js";
-import type { Principal, UserPrincipal, VisitorPrincipal } from "../runtime/auth/principal.js";
+import { participantIdOf, type Principal, type UserPrincipal, type VisitorPrincipal } from "../runtime/auth/principal.js";
 import type { AgentsService } from "../runtime/agents-service.js";
 import type { ChatService } from "../runtime/chat-service.js";
 
@@ -101,7 +101,7 @@ export class Access {
   /** An agent the principal owns (to edit, delete, publish, read privately). */
   async ownAgent(principal: Principal, idOrHandle: string): Promise<Agent> {
     const agent = await this.#agents.get(idOrHandle).catch(() => undefined);
-    if (agent && principal.kind === "user" && agent.ownerId === principal.user.id) return agent;
+    if (agent && isOwner(principal, agent)) return agent;
     throw agentNotFound(idOrHandle);
   }
 
@@ -128,7 +128,7 @@ export class Access {
     const found = await this.#chat.findConversation(id);
     if (found && principal.kind !== "anonymous") {
       const agent = await this.#agents.get(found.agentId).catch(() => undefined);
-      const participant = principal.kind === "visitor" ? principal.visitorId : principal.user.id;
+      const participant = participantIdOf(principal);
       const mayParticipate = found.participantId === participant && (need === "read" || agent?.publishedAt !== null);
       if (agent && (isOwner(principal, agent) || mayParticipate)) {
         return { conversation: found, agent };

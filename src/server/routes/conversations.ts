@@ -66,7 +66,7 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
     route({
       method: "GET", url: "/api/conversations/:id", tag: "conversations", summary: "A conversation with its messages",
       auth: READ, params: IdParams, guard: reading, responses: { 200: ConversationWithMessages },
-      handler: async ({ resource }) => ({ status: 200, body: await chat.getConversation(resource.conversation.id) }),
+      handler: async ({ resource }) => ({ status: 200, body: await chat.getConversation(resource.conversation) }),
     }),
     route({
       method: "DELETE", url: "/api/conversations/:id", tag: "conversations",
@@ -89,7 +89,7 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
       summary: "Send a message; the reply streams as Server-Sent Events (or JSON with stream: false)",
       auth: WRITE, params: IdParams, body: PostMessage, guard: writing, responses: { 200: { eventStream: true, json: TurnResult } },
       handler: async ({ body, reply, resource }) => {
-        const { run, userMessage } = await chat.sendMessage({ conversationId: resource.conversation.id, content: body.content });
+        const { run, userMessage } = await chat.sendMessage({ ...resource, content: body.content });
         return respond(run, { stream: body.stream, userMessageId: userMessage.id, reply });
       },
     }),
@@ -98,7 +98,7 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
       summary: "Write the last reply again; the old one is kept but leaves the history",
       auth: WRITE, params: IdParams, body: Regenerate, guard: writing, responses: { 200: { eventStream: true, json: TurnResult } },
       handler: async ({ body, reply, resource }) => {
-        const run = await chat.regenerate({ conversationId: resource.conversation.id });
+        const run = await chat.regenerate(resource);
         return respond(run, { stream: body.stream, userMessageId: null, reply });
       },
     }),
@@ -124,7 +124,7 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
       method: "POST", url: "/api/conversations/:id/replies/:messageId/abort", tag: "conversations",
       summary: "Stop a reply that is being written; what was written so far is kept as incomplete",
       auth: WRITE, params: ReplyParams, guard: writing, responses: { 202: AbortResult },
-      handler: async ({ params }) => ({ status: 202, body: { aborted: await chat.abortReply(params.id, params.messageId) } }),
+      handler: async ({ params, resource }) => ({ status: 202, body: { aborted: await chat.abortReply(resource.conversation.id, params.messageId) } }),
     }),
   ];
 }
