@@ -6,7 +6,7 @@ import pino, { type Logger as PinoLogger } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/load.js";
 import { ErrorBody, type Agent, type ApiKey, type AuditEvent, type ConfigInput, type CreatedApiKey, type CreatedInvite, type PasswordResetResult, type SessionInfo, type WhoAmI } from "../src/contracts/index.js";
-import { mintApiKey } from "../src/runtime/auth/api-keys.js";
+import { issueApiKey } from "../src/runtime/auth/api-keys.js";
 import { hashToken } from "../src/runtime/auth/tokens.js";
 import { startServer, type RunningServer } from "../src/server/main.js";
 import { seedApiKey, seedUser, TEST_PASSWORD } from "./support/accounts.js";
@@ -242,11 +242,8 @@ describe("API keys", () => {
     expect((await call(main.url, "GET", "/api/agents", { headers: bearer(token) })).status).toBe(401);
     expect((await listKeys(browser)).body.keys.find((k) => k.id === key.id)?.revokedAt).not.toBeNull();
 
-    const expired = mintApiKey();
     const yesterday = new Date(Date.now() - 86_400_000).toISOString();
-    await main.services.store.apiKeys.create({
-      id: expired.id, userId: user.id, name: "expired", prefix: expired.prefix, tokenHash: expired.tokenHash, scopes: ["agents:read"], now: yesterday, expiresAt: yesterday,
-    });
+    const expired = await issueApiKey(main.services.store.apiKeys, { userId: user.id, name: "expired", scopes: ["agents:read"], now: yesterday, expiresAt: yesterday });
     expect((await call(main.url, "GET", "/api/agents", { headers: bearer(expired.token) })).status).toBe(401);
 
     const almost = `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;

@@ -4,7 +4,7 @@
  * compiles bench/ and src/ only).
  */
 import { ApiKeyScope } from "../../src/contracts/auth.js";
-import { mintApiKey } from "../../src/runtime/auth/api-keys.js";
+import { issueApiKey } from "../../src/runtime/auth/api-keys.js";
 import { generatePassword, hashPassword } from "../../src/runtime/auth/passwords.js";
 import { newId } from "../../src/runtime/ids.js";
 import { sqliteFileOf } from "../../src/store/open-store.js";
@@ -30,18 +30,8 @@ export async function seedBenchApiKey(store: Store): Promise<string> {
       passwordHash: await hashPassword(generatePassword()),
       now,
     }));
-  const minted = mintApiKey();
-  await store.apiKeys.create({
-    id: minted.id,
-    userId: user.id,
-    name: "bench",
-    prefix: minted.prefix,
-    tokenHash: minted.tokenHash,
-    scopes: [...ApiKeyScope.options],
-    now,
-    expiresAt: null,
-  });
-  return minted.token;
+  const { token } = await issueApiKey(store.apiKeys, { userId: user.id, name: "bench", scopes: ApiKeyScope.options, now, expiresAt: null });
+  return token;
 }
 
 /** The same in the SQLite database of a data folder the server has not opened yet (opened, seeded, closed). */

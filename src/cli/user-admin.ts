@@ -1,5 +1,5 @@
 import { ApiKeyScope, AtelierError, User, type ApiKey, type UserRole } from "../contracts/index.js";
-import { mintApiKey } from "../runtime/auth/api-keys.js";
+import { issueApiKey } from "../runtime/auth/api-keys.js";
 import { generatePassword, hashPassword } from "../runtime/auth/passwords.js";
 import { newId } from "../runtime/ids.js";
 import type { NewAuditEvent } from "../store/accounts.js";
@@ -72,14 +72,12 @@ export async function resetAccountPassword(options: { store: Store; email: strin
 /** A key with every scope: the CLI's own key, for an operator who already holds the data directory. */
 async function createFullApiKey(options: { store: Store; userId: string; name: string; now: string }): Promise<{ key: ApiKey; token: string }> {
   const { store, userId, now } = options;
-  const minted = mintApiKey();
-  const key = await store.apiKeys.create({
-    id: minted.id, userId, name: options.name, prefix: minted.prefix, tokenHash: minted.tokenHash, scopes: [...ApiKeyScope.options], now, expiresAt: null,
-  });
+  const issued = await issueApiKey(store.apiKeys, { userId, name: options.name, scopes: ApiKeyScope.options, now, expiresAt: null });
+  const { key } = issued;
   await appendAudit(store, {
     userId, action: "api_key.created", targetType: "api_key", targetId: key.id, detail: { name: key.name, scopes: key.scopes.join(" "), via: "cli" }, createdAt: now,
   });
-  return { key, token: minted.token };
+  return issued;
 }
 
 function appendAudit(store: Store, event: Omit<NewAuditEvent, "id" | "actor" | "ip">): Promise<void> {

@@ -1,5 +1,5 @@
 import { ApiKeyScope, type UserRole } from "../../src/contracts/index.js";
-import { mintApiKey } from "../../src/runtime/auth/api-keys.js";
+import { issueApiKey } from "../../src/runtime/auth/api-keys.js";
 import { hashPassword } from "../../src/runtime/auth/passwords.js";
 import { csrfTokenFor, hashToken, newToken } from "../../src/runtime/auth/tokens.js";
 import { newId } from "../../src/runtime/ids.js";
@@ -26,11 +26,8 @@ export async function seedUser(store: Store, options: { role?: UserRole | "admin
 
 /** An API key for the user (every scope unless told). */
 export async function seedApiKey(store: Store, userId: string, scopes: ApiKeyScope[] = [...ApiKeyScope.options]): Promise<string> {
-  const minted = mintApiKey();
-  await store.apiKeys.create({
-    id: minted.id, userId, name: "tests", prefix: minted.prefix, tokenHash: minted.tokenHash, scopes, now: new Date().toISOString(), expiresAt: null,
-  });
-  return minted.token;
+  const { token } = await issueApiKey(store.apiKeys, { userId, name: "tests", scopes, now: new Date().toISOString(), expiresAt: null });
+  return token;
 }
 
 /** Headers of a signed-in browser: the session cookie and its CSRF token. */

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { ApiKey, ApiKeyScope } from "../../contracts/index.js";
+import type { ApiKeyRepository } from "../../store/accounts.js";
 import { hashToken } from "./tokens.js";
 
 export interface MintedApiKey {
@@ -22,4 +24,23 @@ export function mintApiKey(): MintedApiKey {
 export function apiKeyIdOf(token: string): string | undefined {
   const match = TOKEN.exec(token);
   return match ? `key_${match[1]}` : undefined;
+}
+
+/** Mints a key and stores it (only its hash): the one way keys come to exist, whoever asks for one. */
+export async function issueApiKey(
+  repository: ApiKeyRepository,
+  input: { userId: string; name: string; scopes: readonly ApiKeyScope[]; now: string; expiresAt: string | null },
+): Promise<{ key: ApiKey; token: string }> {
+  const minted = mintApiKey();
+  const key = await repository.create({
+    id: minted.id,
+    userId: input.userId,
+    name: input.name,
+    prefix: minted.prefix,
+    tokenHash: minted.tokenHash,
+    scopes: [...new Set(input.scopes)],
+    now: input.now,
+    expiresAt: input.expiresAt,
+  });
+  return { key, token: minted.token };
 }

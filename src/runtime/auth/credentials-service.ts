@@ -2,7 +2,7 @@ import { AtelierError, type ApiKey, type ApiKeyScope } from "../../contracts/ind
 import type { Store } from "../../store/store.js";
 import { newId } from "../ids.js";
 import { publicUser } from "./accounts-service.js";
-import { apiKeyIdOf, mintApiKey } from "./api-keys.js";
+import { apiKeyIdOf, issueApiKey } from "./api-keys.js";
 import type { AuditLog } from "./audit-log.js";
 import type { Principal } from "./principal.js";
 import { csrfTokenFor, hashToken, newToken, sameHash } from "./tokens.js";
@@ -56,20 +56,17 @@ export class CredentialsService {
   }
 
   async createApiKey(input: { userId: string; name: string; scopes: ApiKeyScope[]; expiresInDays?: number | undefined; ip: string | null }): Promise<{ key: ApiKey; token: string }> {
-    const minted = mintApiKey();
     const now = this.#now();
-    const key = await this.#store.apiKeys.create({
-      id: minted.id,
+    const issued = await issueApiKey(this.#store.apiKeys, {
       userId: input.userId,
       name: input.name,
-      prefix: minted.prefix,
-      tokenHash: minted.tokenHash,
-      scopes: [...new Set(input.scopes)],
+      scopes: input.scopes,
       now: now.toISOString(),
       expiresAt: input.expiresInDays === undefined ? null : new Date(now.getTime() + input.expiresInDays * DAY_MS).toISOString(),
     });
+    const { key } = issued;
     await this.#audit.record({ userId: input.userId, action: "api_key.created", actor: input.userId, ip: input.ip, target: { type: "api_key", id: key.id }, detail: { name: key.name, scopes: key.scopes.join(" ") } });
-    return { key, token: minted.token };
+    return issued;
   }
 
   listApiKeys(userId: string): Promise<ApiKey[]> {
