@@ -40,8 +40,13 @@ export class AgentsService {
     throw new AtelierError("conflict", `Too many agents are named like "${profile.name}". Choose a handle yourself.`);
   }
 
+  /** The agent, or undefined when there is none (storage failures still throw). */
+  async find(idOrHandle: string): Promise<Agent | undefined> {
+    return (await this.#agents.get(idOrHandle)) ?? (await this.#agents.getByHandle(idOrHandle.toLowerCase()));
+  }
+
   async get(idOrHandle: string): Promise<Agent> {
-    const agent = (await this.#agents.get(idOrHandle)) ?? (await this.#agents.getByHandle(idOrHandle.toLowerCase()));
+    const agent = await this.find(idOrHandle);
     if (!agent) throw new AtelierError("not_found", `No agent "${idOrHandle}". List agents with GET /api/agents.`);
     return agent;
   }

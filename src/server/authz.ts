@@ -100,21 +100,21 @@ export class Access {
 
   /** An agent the principal owns (to edit, delete, publish, read privately). */
   async ownAgent(principal: Principal, idOrHandle: string): Promise<Agent> {
-    const agent = await this.#agents.get(idOrHandle).catch(() => undefined);
+    const agent = await this.#agents.find(idOrHandle);
     if (agent && isOwner(principal, agent)) return agent;
     throw agentNotFound(idOrHandle);
   }
 
   /** An agent the principal may start a conversation with: their own, or any published one. */
   async chatAgent(principal: Principal, idOrHandle: string): Promise<Agent> {
-    const agent = await this.#agents.get(idOrHandle).catch(() => undefined);
+    const agent = await this.#agents.find(idOrHandle);
     if (agent && (isOwner(principal, agent) || (agent.publishedAt !== null && principal.kind !== "anonymous"))) return agent;
     throw agentNotFound(idOrHandle);
   }
 
   /** A published agent, as anyone may see it. */
   async publishedAgent(idOrHandle: string): Promise<Agent> {
-    const agent = await this.#agents.get(idOrHandle).catch(() => undefined);
+    const agent = await this.#agents.find(idOrHandle);
     if (agent && agent.publishedAt !== null) return agent;
     throw agentNotFound(idOrHandle);
   }
@@ -127,7 +127,7 @@ export class Access {
   async conversation(principal: Principal, id: string, need: "read" | "write"): Promise<{ conversation: Conversation; agent: Agent }> {
     const found = await this.#chat.findConversation(id);
     if (found && principal.kind !== "anonymous") {
-      const agent = await this.#agents.get(found.agentId).catch(() => undefined);
+      const agent = await this.#agents.find(found.agentId);
       const participant = participantIdOf(principal);
       const mayParticipate = found.participantId === participant && (need === "read" || agent?.publishedAt !== null);
       if (agent && (isOwner(principal, agent) || mayParticipate)) {
