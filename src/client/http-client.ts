@@ -6,6 +6,17 @@ import {
   AgentProfile,
   AgentVersionList,
   AtelierError,
+  AuthStatus,
+  DraftAgentRequest,
+  DraftAgentResult,
+  Login,
+  ModelDownload,
+  ModelDownloadList,
+  ModelsOverview,
+  SessionInfo,
+  SignUp,
+  StartModelDownload,
+  WhoAmI,
   ChatEvent,
   ConversationList,
   ConversationWithMessages,
@@ -68,13 +79,21 @@ const STREAM_RESUME_ATTEMPTS = 2;
 export class AtelierClient {
   readonly baseUrl: string;
   readonly #fetch: typeof fetch;
-  readonly #headers: Record<string, string>;
+  #headers: Record<string, string>;
 
   constructor(options: AtelierClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     // Wrapped because browsers throw "Illegal invocation" when fetch is called detached from window.
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#headers = { ...options.headers };
+  }
+
+  /** Sets (or, with undefined, removes) a header sent with every later request, e.g. X-CSRF-Token. */
+  setHeader(name: string, value: string | undefined): void {
+    const headers = { ...this.#headers };
+    if (value === undefined) delete headers[name.toLowerCase()];
+    else headers[name.toLowerCase()] = value;
+    this.#headers = headers;
   }
 
   // Health
@@ -126,6 +145,72 @@ export class AtelierClient {
 
   restoreAgentVersion(idOrHandle: string, version: number): Promise<Agent> {
     return this.#json("POST", `/api/agents/${segment(idOrHandle)}/versions/${version}/restore`, Agent);
+  }
+
+  /** A copy of an agent (profile and model settings, not its conversations), named "<name> (copy)" unless named. */
+  duplicateAgent(idOrHandle: string, options: { name?: string } = {}): Promise<Agent> {
+    return this.#json("POST", `/api/agents/${segment(idOrHandle)}/duplicate`, Agent, { body: options });
+  }
+
+  /** Describe-to-create: the model drafts a whole profile from one sentence. Nothing is saved. */
+  draftAgent(request: z.input<typeof DraftAgentRequest>, options: StreamOptions = {}): Promise<DraftAgentResult> {
+    parseWith(DraftAgentRequest, request, "description");
+    return this.#json("POST", "/api/agents/draft", DraftAgentResult, { body: request, signal: options.signal });
+  }
+
+  publishAgent(idOrHandle: string): Promise<Agent> {
+    return this.#json("POST", `/api/agents/${segment(idOrHandle)}/publish`, Agent);
+  }
+
+  unpublishAgent(idOrHandle: string): Promise<Agent> {
+    return this.#json("POST", `/api/agents/${segment(idOrHandle)}/unpublish`, Agent);
+  }
+
+  // Models
+
+  /** The active engine and model, the local model files and (for admins) the downloads. */
+  models(options: StreamOptions = {}): Promise<ModelsOverview> {
+    return this.#json("GET", "/api/models", ModelsOverview, { signal: options.signal });
+  }
+
+  /** Starts downloading a model by hf: URI or URL (admins); poll listModelDownloads for progress. */
+  startModelDownload(uri: string): Promise<ModelDownload> {
+    const body = parseWith(StartModelDownload, { uri }, "model URI");
+    return this.#json("POST", "/api/models/downloads", ModelDownload, { body });
+  }
+
+  listModelDownloads(options: StreamOptions = {}): Promise<ModelDownloadList> {
+    return this.#json("GET", "/api/models/downloads", ModelDownloadList, { signal: options.signal });
+  }
+
+  cancelModelDownload(id: string): Promise<ModelDownload> {
+    return this.#json("DELETE", `/api/models/downloads/${segment(id)}`, ModelDownload);
+  }
+
+  // Accounts
+
+  authStatus(): Promise<AuthStatus> {
+    return this.#json("GET", "/api/auth/status", AuthStatus);
+  }
+
+  /** Creates an account and signs in (cookie session); the first account on an instance is its admin. */
+  signUp(input: z.input<typeof SignUp>): Promise<SessionInfo> {
+    parseWith(SignUp, input, "sign-up details");
+    return this.#json("POST", "/api/auth/signup", SessionInfo, { body: input });
+  }
+
+  logIn(input: z.input<typeof Login>): Promise<SessionInfo> {
+    parseWith(Login, input, "sign-in details");
+    return this.#json("POST", "/api/auth/login", SessionInfo, { body: input });
+  }
+
+  async logOut(): Promise<void> {
+    await this.#send("POST", "/api/auth/logout");
+  }
+
+  /** Who is calling; fails with `unauthorized` when nobody is signed in. */
+  whoAmI(): Promise<WhoAmI> {
+    return this.#json("GET", "/api/auth/session", WhoAmI);
   }
 
   // Conversations

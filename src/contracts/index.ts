@@ -4,3 +4,4 @@ export * from "./chat.js";
 export * from "./api.js";
 export * from "./config.js";
 export * from "./auth.js";
+export * from "./studio.js";

@@ -7,6 +7,7 @@ import type { Principal } from "../runtime/auth/principal.js";
 import type { AuthRule } from "./authz.js";
 import { SESSION_COOKIE, VISITOR_COOKIE } from "./cookies.js";
 import { toErrorResponse } from "./errors.js";
+import { registerStaticWeb, sendIndex, wantsStudioPage } from "./static-web.js";
 import { openApiDocument, registerRoutes, route, type RateLimitPolicy, type RouteSpec } from "./route.js";
 import { adminRoutes } from "./routes/admin.js";
 import { agentRoutes } from "./routes/agents.js";
@@ -56,6 +57,8 @@ export interface BuildAppOptions {
   rateLimits?: RateLimitSettings;
   /** See Config.trustProxy. */
   trustProxy?: boolean | string;
+  /** The built studio (dist/public) to serve at `/`; none serves the API only. */
+  webRoot?: string | undefined;
 }
 
 const DEFAULT_RATE_LIMITS: RateLimitSettings = { login: { max: 10, windowMs: 60_000 }, public: { max: 120, windowMs: 60_000 } };
@@ -109,6 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (options.webRoot !== undefined && wantsStudioPage(request)) return sendIndex(reply);
     const error = new AtelierError("not_found", `No route ${request.method} ${request.url.split("?")[0]}. See GET /openapi.json.`);
     const { status, body } = toErrorResponse(error);
     void reply.code(status).send(body);
@@ -133,6 +137,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return services.credentials.authenticate({ bearer, sessionCookie: request.cookies[SESSION_COOKIE], visitorCookie: request.cookies[VISITOR_COOKIE] });
   };
 
+  if (options.webRoot !== undefined) await registerStaticWeb(app, options.webRoot);
   registerRoutes(app, routeTable(services), { authenticate, rateLimits: rateLimitPolicy(app, options.rateLimits ?? DEFAULT_RATE_LIMITS) });
   await app.ready();
   return app;

@@ -12,6 +12,7 @@ import { ReplyHub } from "../runtime/reply-hub.js";
 import { acquireDataDirLock } from "../runtime/data-dir-lock.js";
 import { openStore } from "../store/open-store.js";
 import { buildApp } from "./app.js";
+import { defaultWebRoot } from "./static-web.js";
 import { Access } from "./authz.js";
 import type { AppServices } from "./services.js";
 
@@ -52,7 +53,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     cookies: { secure: secureCookies },
   };
 
-  const app = await buildApp({ services, logger, bodyLimit: config.bodyLimitBytes, rateLimits: config.rateLimits, trustProxy: config.trustProxy });
+  const app = await buildApp({ services, logger, bodyLimit: config.bodyLimitBytes, rateLimits: config.rateLimits, trustProxy: config.trustProxy, webRoot: defaultWebRoot() });
   // Expired sessions are refused on sight; this only keeps the table from growing without end.
   const sweeper = setInterval(() => {
     store.sessions.deleteExpired(new Date().toISOString()).catch((error: unknown) => logger.warn({ err: error }, "could not delete expired sessions"));

@@ -1,0 +1,52 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+/**
+ * Where `npm run build` writes the studio: dist/public. This module runs from src/server (tests) or
+ * from dist/src/server (the built CLI), so both neighbours are tried.
+ */
+export function defaultWebRoot(): string | undefined {
+  const candidates = [new URL("../../public/", import.meta.url), new URL("../../dist/public/", import.meta.url)];
+  for (const candidate of candidates) {
+    const dir = fileURLToPath(candidate);
+    if (existsSync(`${dir}index.html`)) return dir;
+  }
+  return undefined;
+}
+
+/** Paths the API owns: never answered with the studio's page. */
+const API_PREFIXES = ["/api/", "/v1/", "/healthz", "/readyz", "/openapi.json"];
+
+export function isApiPath(url: string): boolean {
+  const path = url.split("?")[0] ?? "";
+  return path === "/api" || API_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+
+/**
+ * Serves the built studio. Hashed assets are cached for a year; index.html is revalidated so a new
+ * build shows up at once. Any other GET that wants HTML gets index.html: the studio routes itself.
+ */
+export async function registerStaticWeb(app: FastifyInstance, root: string): Promise<void> {
+  await app.register(fastifyStatic, {
+    root,
+    prefix: "/",
+    wildcard: false,
+    index: false,
+    setHeaders: (response, filePath) => {
+      const immutable = /[\\/]assets[\\/]/.test(filePath);
+      response.setHeader("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    },
+  });
+  app.get("/", (_request, reply) => sendIndex(reply));
+}
+
+export function wantsStudioPage(request: FastifyRequest): boolean {
+  return (request.method === "GET" || request.method === "HEAD") && !isApiPath(request.url) &&
+    (request.headers.accept ?? "").includes("text/html");
+}
+
+export function sendIndex(reply: FastifyReply): FastifyReply {
+  return reply.header("cache-control", "no-cache").sendFile("index.html");
+}
