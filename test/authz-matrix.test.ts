@@ -75,6 +75,22 @@ const SAMPLES: Record<string, Sample[]> = {
   "GET /api/agents/:id/versions": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions` }), expect: ownerOnly(200) }],
   "GET /api/agents/:id/versions/:version": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions/1` }), expect: ownerOnly(200) }],
   "POST /api/agents/:id/versions/:version/restore": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions/1/restore` }), expect: ownerOnly(200) }],
+  "POST /api/agents/draft": [{ request: () => ({ url: "/api/agents/draft", body: { description: "A cheerful baker" } }), expect: accounts(200) }],
+  "POST /api/agents/:id/duplicate": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/duplicate`, body: {} }), expect: ownerOnly(201) }],
+
+  "GET /api/models": [{ request: () => ({ url: "/api/models" }), expect: accounts(200) }],
+  // Port 9 (discard) refuses at once: the download fails in the background, never touching the network.
+  "POST /api/models/downloads": [{ request: () => ({ url: "/api/models/downloads", body: { uri: "http://127.0.0.1:9/tiny.gguf" } }), expect: adminOnly(202) }],
+  "GET /api/models/downloads": [{ request: () => ({ url: "/api/models/downloads" }), expect: adminOnly(200) }],
+  "DELETE /api/models/downloads/:id": [{
+    request: async (_w, server) => {
+      const started = await server.json<{ id: string }>("POST", "/api/models/downloads", { uri: "http://127.0.0.1:9/other.gguf" });
+      if (started.status !== 202) throw new Error(`could not start a download to cancel: ${started.status}`);
+      return { url: `/api/models/downloads/${started.body.id}` };
+    },
+    expect: adminOnly(200),
+  }],
+
   "GET /api/public/agents/:id": [
     { request: (w) => ({ url: `/api/public/agents/${w.publishedAgent}` }), expect: all(200) },
     { request: (w) => ({ url: `/api/public/agents/${w.privateAgent}` }), expect: all(404) },

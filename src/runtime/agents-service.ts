@@ -40,6 +40,16 @@ export class AgentsService {
     throw new AtelierError("conflict", `Too many agents are named like "${profile.name}". Choose a handle yourself.`);
   }
 
+  /**
+   * A new agent (version 1, private) with the original's profile and model settings; conversations,
+   * versions and publication stay with the original. The copy gets its own handle.
+   */
+  async duplicate(original: Agent, options: { name?: string | undefined; ownerId: string | null }): Promise<Agent> {
+    const { handle: _handle, ...profile } = profileOf(original);
+    const name = options.name ?? copyName(original.name);
+    return this.create({ ...profile, name }, options.ownerId);
+  }
+
   /** The agent, or undefined when there is none (storage failures still throw). */
   async find(idOrHandle: string): Promise<Agent | undefined> {
     return (await this.#agents.get(idOrHandle)) ?? (await this.#agents.getByHandle(idOrHandle.toLowerCase()));
@@ -113,6 +123,12 @@ export class AgentsService {
 }
 
 /** The versioned part of an agent, without its identity and timestamps. */
+/** "Baker" -> "Baker (copy)", within the name's 80 characters. */
+function copyName(name: string): string {
+  const suffix = " (copy)";
+  return name.slice(0, 80 - suffix.length).trimEnd() + suffix;
+}
+
 export function profileOf(agent: Agent): AgentProfile {
   const { id: _id, version: _version, ownerId: _ownerId, publishedAt: _publishedAt, createdAt: _createdAt, updatedAt: _updatedAt, ...profile } = agent;
   return profile;

@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { keyRoutes } from "./routes/keys.js";
+import { modelRoutes } from "./routes/models.js";
 import { visitorRoutes } from "./routes/visitors.js";
 import type { AppServices } from "./services.js";
 
@@ -29,6 +30,7 @@ export function routeTable(services: AppServices): RouteSpec[] {
     ...adminRoutes(services),
     ...visitorRoutes(services),
     ...agentRoutes(services),
+    ...modelRoutes(services),
     ...conversationRoutes(services),
   ];
   const document = openApiDocument(routes, { title: "Atelier API", version: API_VERSION });

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import path from "node:path";
 import pino, { type Logger as PinoLogger } from "pino";
 import type { Config } from "../contracts/index.js";
 import { CachingEngineProvider } from "../engine/provider.js";
@@ -11,6 +12,9 @@ import { ChatService } from "../runtime/chat-service.js";
 import { ReplyHub } from "../runtime/reply-hub.js";
 import { acquireDataDirLock } from "../runtime/data-dir-lock.js";
 import { openStore } from "../store/open-store.js";
+import { listGgufFiles } from "../engine/local-models.js";
+import { AgentDrafter } from "../runtime/agent-drafter.js";
+import { ModelsService } from "../runtime/models-service.js";
 import { buildApp } from "./app.js";
 import { defaultWebRoot } from "./static-web.js";
 import { Access } from "./authz.js";
@@ -44,8 +48,19 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   const chat = new ChatService({ store, agents, engines, hub, logger });
   const audit = new AuditLog({ repository: store.audit, logger });
   const { signupMode, sessionTtlDays, secureCookies } = config.auth;
+  const modelsDir = config.modelsDir ?? path.join(config.dataDir, "models");
+  const models = new ModelsService({
+    defaults: { engine: config.engine, model: config.model },
+    engines,
+    modelsDir,
+    listLocal: async () => (await listGgufFiles(modelsDir)).map(({ name, bytes, modifiedAt }) => ({ name, bytes, modifiedAt })),
+    // Loaded on first use: node-llama-cpp's downloader is not needed until someone downloads.
+    pull: async (options) => (await import("../engine/llama-cpp/model-files.js")).pullModel({ ...options, modelsDir }),
+    logger,
+  });
   const services: AppServices = {
-    store, engines, agents, chat, hub, audit,
+    store, engines, agents, chat, hub, audit, models,
+    drafter: new AgentDrafter({ engines }),
     accounts: new AccountsService({ store, audit, defaultSignupMode: signupMode, sessionTtlDays }),
     credentials: new CredentialsService({ store, audit, sessionTtlDays }),
     access: new Access({ agents, chat }),
@@ -76,6 +91,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
       closing ??= (async () => {
         clearInterval(sweeper);
         await hub.abortAll("The server is shutting down.");
+        await models[Symbol.asyncDispose]();
         await app.close();
         await warming;
         await engines[Symbol.asyncDispose]();

@@ -3,7 +3,9 @@ import type { AgentsService } from "../runtime/agents-service.js";
 import type { AccountsService } from "../runtime/auth/accounts-service.js";
 import type { AuditLog } from "../runtime/auth/audit-log.js";
 import type { CredentialsService } from "../runtime/auth/credentials-service.js";
+import type { AgentDrafter } from "../runtime/agent-drafter.js";
 import type { ChatService } from "../runtime/chat-service.js";
+import type { ModelsService } from "../runtime/models-service.js";
 import type { ReplyHub } from "../runtime/reply-hub.js";
 import type { Store } from "../store/store.js";
 import type { Access } from "./authz.js";
@@ -14,6 +16,8 @@ export interface AppServices {
   store: Store;
   engines: EngineProvider;
   agents: AgentsService;
+  drafter: AgentDrafter;
+  models: ModelsService;
   chat: ChatService;
   hub: ReplyHub;
   accounts: AccountsService;

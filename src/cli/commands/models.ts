@@ -1,7 +1,8 @@
-import { readdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { AtelierError } from "../../contracts/index.js";
+import { listGgufFiles } from "../../engine/local-models.js";
 import { configFor, type CliContext } from "../context.js";
 import { DownloadProgressBar } from "../download-progress.js";
 import { formatBytes, formatTable, formatTimestamp } from "../format.js";
@@ -77,27 +78,4 @@ Examples:
         context.stdout.write(`\n${files.length} model file(s), ${formatBytes(total)} in ${modelsDir}\n`);
       }
     });
-}
-
-export interface ModelFile {
-  path: string;
-  bytes: number;
-  modifiedAt: string;
-}
-
-/** GGUF files under `dir`, in subfolders too (hf: downloads may keep the repository's folders). */
-export async function listGgufFiles(dir: string): Promise<ModelFile[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir, { recursive: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-  const files: ModelFile[] = [];
-  for (const name of names.filter((entry) => entry.toLowerCase().endsWith(".gguf")).sort()) {
-    const info = await stat(path.join(dir, name));
-    if (info.isFile()) files.push({ path: path.join(dir, name), bytes: info.size, modifiedAt: info.mtime.toISOString() });
-  }
-  return files;
 }

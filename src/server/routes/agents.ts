@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Agent, AgentList, AgentPatch, AgentProfile, AgentVersionList, AgentVersionParams, IdParams, PublicAgent } from "../../contracts/index.js";
+import { Agent, AgentList, AgentPatch, AgentProfile, AgentVersionList, AgentVersionParams, DraftAgentRequest, DraftAgentResult, DuplicateAgent, IdParams, PublicAgent } from "../../contracts/index.js";
 import { userOf, type Principal } from "../../runtime/auth/principal.js";
 import type { AuthRule } from "../authz.js";
 import { route, type RouteSpec } from "../route.js";
@@ -11,7 +11,7 @@ const IfMatch = z.object({ "if-match": z.string().regex(/^"?\d+"?$/, "use the ag
 const READ: AuthRule = { allow: ["user"], scope: "agents:read" };
 const WRITE: AuthRule = { allow: ["user"], scope: "agents:write" };
 
-export function agentRoutes({ agents, access, audit }: AppServices): RouteSpec[] {
+export function agentRoutes({ agents, access, audit, drafter }: AppServices): RouteSpec[] {
   const own = ({ params, principal }: { params: { id: string }; principal: Principal }) => access.ownAgent(principal, params.id);
 
   /** Publish or unpublish; audited only when it changes something. */
@@ -34,6 +34,24 @@ export function agentRoutes({ agents, access, audit }: AppServices): RouteSpec[]
       method: "POST", url: "/api/agents", tag: "agents", summary: "Create an agent (version 1), private until published",
       auth: WRITE, body: AgentProfile, responses: { 201: Agent },
       handler: async ({ body, principal }) => ({ status: 201, body: await agents.create(body, userOf(principal).user.id) }),
+    }),
+    route({
+      method: "POST", url: "/api/agents/draft", tag: "agents",
+      summary: "Describe-to-create: the default model drafts a whole profile from one sentence (JSON-schema constrained); nothing is saved",
+      auth: WRITE, body: DraftAgentRequest, responses: { 200: DraftAgentResult },
+      handler: async ({ body, reply }) => {
+        // A closed tab or a Cancel button stops the generation instead of finishing a draft nobody reads.
+        const gone = new AbortController();
+        const onClose = () => {
+          if (!reply.raw.writableFinished) gone.abort();
+        };
+        reply.raw.on("close", onClose);
+        try {
+          return { status: 200, body: await drafter.draft(body, { signal: gone.signal }) };
+        } finally {
+          reply.raw.off("close", onClose);
+        }
+      },
     }),
     route({
       method: "GET", url: "/api/agents", tag: "agents", summary: "List your agents, newest first",
@@ -63,6 +81,15 @@ export function agentRoutes({ agents, access, audit }: AppServices): RouteSpec[]
         await audit.record({ userId: actor, action: "agent.deleted", actor, ip: request.ip, target: { type: "agent", id: resource.id }, detail: { name: resource.name } });
         return { status: 204 };
       },
+    }),
+    route({
+      method: "POST", url: "/api/agents/:id/duplicate", tag: "agents",
+      summary: "Copy an agent's profile and model settings into a new private agent (conversations stay)",
+      auth: WRITE, params: IdParams, body: DuplicateAgent, guard: own, responses: { 201: Agent },
+      handler: async ({ body, principal, resource }) => ({
+        status: 201,
+        body: await agents.duplicate(resource, { name: body.name, ownerId: userOf(principal).user.id }),
+      }),
     }),
     publication(true, "Publish an agent: visitors can then find it by handle and talk to it"),
     publication(false, "Make an agent private again; visitors keep read access to their own past conversations"),
