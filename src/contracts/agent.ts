@@ -21,8 +21,18 @@ export const ModelSettings = z.object({
 });
 export type ModelSettings = z.infer<typeof ModelSettings>;
 
-/** A change to model settings: only the fields given change (no defaults fill the rest). */
-export const ModelSettingsPatch = z.object(modelFields).partial().strict();
+/**
+ * A change to model settings: only the fields given change (no defaults fill the rest). null clears
+ * an optional setting: engine and model go back to the instance's, topP and seed to the engine's.
+ */
+export const ModelSettingsPatch = z.object({
+  engine: modelFields.engine.unwrap().nullable(),
+  model: modelFields.model.unwrap().nullable(),
+  temperature: modelFields.temperature,
+  topP: modelFields.topP.unwrap().nullable(),
+  maxTokens: modelFields.maxTokens,
+  seed: modelFields.seed.unwrap().nullable(),
+}).partial().strict();
 export type ModelSettingsPatch = z.infer<typeof ModelSettingsPatch>;
 
 export const ExampleDialogue = z.object({

@@ -79,7 +79,7 @@ export class AgentsService {
     const current = await this.get(idOrHandle);
     const merged = parseWith(
       AgentProfile,
-      { ...profileOf(current), ...patch, model: { ...current.model, ...(patch.model ?? {}) } },
+      { ...profileOf(current), ...patch, model: withoutNulls({ ...current.model, ...(patch.model ?? {}) }) },
       "agent",
     );
     const handle = patch.handle ?? current.handle;
@@ -123,6 +123,11 @@ export class AgentsService {
 }
 
 /** The versioned part of an agent, without its identity and timestamps. */
+/** A null in a patch means "unset": the key goes, so the default applies again. */
+function withoutNulls<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== null)) as { [K in keyof T]: Exclude<T[K], null> };
+}
+
 /** "Baker" -> "Baker (copy)", within the name's 80 characters. */
 function copyName(name: string): string {
   const suffix = " (copy)";

@@ -24,6 +24,8 @@ const SESSION_SWEEP_MS = 60 * 60 * 1000;
 
 export interface RunningServer {
   url: string;
+  /** Whether the built studio is served at `/` (it is not until `npm run build` wrote dist/public). */
+  studio: boolean;
   services: AppServices;
   close(): Promise<void>;
 }
@@ -68,7 +70,8 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     cookies: { secure: secureCookies },
   };
 
-  const app = await buildApp({ services, logger, bodyLimit: config.bodyLimitBytes, rateLimits: config.rateLimits, trustProxy: config.trustProxy, webRoot: defaultWebRoot() });
+  const webRoot = defaultWebRoot();
+  const app = await buildApp({ services, logger, bodyLimit: config.bodyLimitBytes, rateLimits: config.rateLimits, trustProxy: config.trustProxy, webRoot });
   // Expired sessions are refused on sight; this only keeps the table from growing without end.
   const sweeper = setInterval(() => {
     store.sessions.deleteExpired(new Date().toISOString()).catch((error: unknown) => logger.warn({ err: error }, "could not delete expired sessions"));
@@ -86,6 +89,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   let closing: Promise<void> | undefined;
   return {
     url,
+    studio: webRoot !== undefined,
     services,
     close() {
       closing ??= (async () => {

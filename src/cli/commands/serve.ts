@@ -39,6 +39,13 @@ Examples:
       const { startServer } = await import("../../server/main.js");
       const server = await startServer({ config });
       context.stdout.write(`Atelier is listening on ${server.url}\n`);
+      if (!server.studio) {
+        context.stderr.write("The web studio is not built, so only the API is served. Run `npm run build` to build it.\n");
+      } else if ((await server.services.accounts.status()).needsFirstUser) {
+        context.stdout.write(`Open ${server.url}/ in your browser to create the first (admin) account.\n`);
+      } else {
+        context.stdout.write(`Studio: ${server.url}/\n`);
+      }
       await closeOnSignal(server, context);
     });
 }
