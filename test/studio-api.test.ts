@@ -122,6 +122,12 @@ describe("models", () => {
     const conversation = (await server.json<{ conversation: { id: string } }>("POST", "/api/conversations", { agentId: agent.id })).body.conversation;
     const turn = await server.json<{ reply: { model: string } }>("POST", `/api/conversations/${conversation.id}/messages`, { content: "Hi", stream: false });
     expect(turn.status).toBe(200);
+
+    // Back to the instance default: null clears the agent's own model.
+    const cleared = await server.json<Agent>("PATCH", `/api/agents/${agent.id}`, { model: { model: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.model.model).toBeUndefined();
+    expect(cleared.body.model.maxTokens).toBe(8);
   });
 
   it("cancels a running download, and reports one that fails with a clear error", async () => {

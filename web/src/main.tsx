@@ -1,11 +1,12 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { App } from "./App.js";
+import "./styles.css";
 
-function App() {
-  return <h1>Atelier studio</h1>;
-}
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html lost its #root element");
 
-createRoot(document.getElementById("root")!).render(
+createRoot(root).render(
   <StrictMode>
     <App />
   </StrictMode>,

@@ -1,0 +1,102 @@
+import { createBrowserRouter, Navigate, NavLink, Outlet, RouterProvider, useLocation } from "react-router";
+import { Button } from "./components/Button.js";
+import { ErrorMessage } from "./components/ErrorMessage.js";
+import { Loading } from "./components/Loading.js";
+import { ReadinessBanner } from "./components/ReadinessBanner.js";
+import { ThemeToggle } from "./components/ThemeToggle.js";
+import { HomePage } from "./pages/HomePage.js";
+import { NotFoundPage } from "./pages/NotFoundPage.js";
+import { SignInPage } from "./pages/SignInPage.js";
+import { SessionProvider, useSession } from "./session.js";
+
+/*
+ * Home and sign-in load with the app; the editor, the chat (markdown rendering) and the models page
+ * load on first visit, so the first screen needs less than half the script.
+ */
+const lazyCreate = async () => ({ Component: (await import("./pages/CreatePage.js")).CreatePage });
+const lazyEditor = async () => ({ Component: (await import("./pages/EditorPage.js")).EditorPage });
+const lazyChat = async () => ({ Component: (await import("./chat/index.js")).ChatPage });
+const lazyModels = async () => ({ Component: (await import("./pages/ModelsPage.js")).ModelsPage });
+
+const router = createBrowserRouter([
+  {
+    element: <Shell />,
+    children: [
+      { path: "/signin", element: <SignInPage /> },
+      {
+        element: <RequireUser />,
+        children: [
+          { path: "/", element: <HomePage /> },
+          { path: "/agents/new", lazy: lazyCreate },
+          { path: "/agents/:agentId/edit", lazy: lazyEditor },
+          { path: "/agents/:agentId/chat", lazy: lazyChat },
+          { path: "/agents/:agentId/chat/:conversationId", lazy: lazyChat },
+          { path: "/models", lazy: lazyModels },
+          { path: "*", element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+]);
+
+export function App() {
+  return (
+    <SessionProvider>
+      <RouterProvider router={router} />
+    </SessionProvider>
+  );
+}
+
+function Shell() {
+  const { session, signOut } = useSession();
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="app-header">
+        <NavLink to="/" className="brand" aria-label="Atelier studio, home">
+          <img src="/favicon.svg" alt="" />
+          <span>Atelier</span>
+        </NavLink>
+        {session.status === "signed-in" && (
+          <nav className="main-nav" aria-label="Main">
+            <NavLink to="/" end>
+              Agents
+            </NavLink>
+            <NavLink to="/agents/new">Create</NavLink>
+            <NavLink to="/models">Models</NavLink>
+          </nav>
+        )}
+        <div className="header-tools">
+          <ThemeToggle />
+          {session.status === "signed-in" && (
+            <>
+              <span className="user-name">{session.user.name}</span>
+              <Button small variant="ghost" onClick={() => void signOut()}>
+                Sign out
+              </Button>
+            </>
+          )}
+        </div>
+      </header>
+      <ReadinessBanner />
+      <main id="main" className="page" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}
+
+/** The studio's pages need an account; everyone else is sent to sign in and brought back after. */
+function RequireUser() {
+  const { session, reload } = useSession();
+  const location = useLocation();
+  if (session.status === "loading") return <Loading label="Opening your studio…" />;
+  if (session.status === "error") return <ErrorMessage error={session.error} title="The studio could not start" onRetry={reload} />;
+  if (session.status === "signed-out") {
+    const next = location.pathname + location.search;
+    return <Navigate to={next === "/" ? "/signin" : `/signin?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <Outlet />;
+}

@@ -1,0 +1,2 @@
+export { ChatPage } from "./ChatPage.js";
+export { ChatPanel, type ChatPanelProps } from "./ChatPanel.js";

@@ -1,0 +1,235 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { StreamedChatEvent } from "../../../src/client/http-client.js";
+import { AtelierError } from "../../../src/contracts/errors.js";
+import type { Message } from "../../../src/contracts/chat.js";
+import { api } from "../api.js";
+import { visibleMessages } from "./format.js";
+
+export type LoadState = { state: "loading" } | { state: "ready" } | { state: "failed"; message: string };
+
+/** What a failed turn can do again: resend a message the server never stored, or write the reply again. */
+export type RetryAction = { kind: "send"; content: string; localId: string } | { kind: "regenerate" };
+
+export interface TurnError {
+  code: string;
+  message: string;
+  retry: RetryAction;
+}
+
+/** A reply being written: `messageId` is null until the server has started it. */
+export interface Streaming {
+  messageId: string | null;
+  stopping: boolean;
+}
+
+export interface Chat {
+  load: LoadState;
+  messages: Message[];
+  streaming: Streaming | null;
+  turnError: TurnError | null;
+  send(content: string): void;
+  regenerate(): void;
+  stop(): void;
+  retry(): void;
+  reload(): void;
+}
+
+export function errorMessage(error: unknown): { code: string; message: string } {
+  if (error instanceof AtelierError) return { code: error.code, message: error.message };
+  return { code: "internal", message: "Something went wrong. Try again." };
+}
+
+/** One conversation's messages and the reply being streamed into it. */
+export function useChat(conversationId: string | undefined): Chat {
+  const [load, setLoad] = useState<LoadState>({ state: "loading" });
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [streaming, setStreaming] = useState<Streaming | null>(null);
+  const [turnError, setTurnError] = useState<TurnError | null>(null);
+  const [loadAttempt, setLoadAttempt] = useState(0);
+  const controller = useRef<AbortController | null>(null);
+  // Stop can be pressed before the server named the reply; the abort is sent once it does.
+  const stopRequested = useRef(false);
+  const replyId = useRef<string | null>(null);
+
+  useEffect(() => {
+    setMessages([]);
+    setTurnError(null);
+    setStreaming(null);
+    if (conversationId === undefined) return;
+    setLoad({ state: "loading" });
+    let current = true;
+    api.getConversation(conversationId).then(
+      (result) => {
+        if (!current) return;
+        setMessages(visibleMessages(result.messages));
+        setLoad({ state: "ready" });
+      },
+      (error: unknown) => {
+        if (current) setLoad({ state: "failed", message: errorMessage(error).message });
+      },
+    );
+    return () => {
+      current = false;
+      // Leaving a conversation only stops listening: the server finishes and stores the reply.
+      controller.current?.abort();
+      controller.current = null;
+    };
+  }, [conversationId, loadAttempt]);
+
+  const runTurn = useCallback(
+    async (turn: RetryAction) => {
+      if (conversationId === undefined || controller.current) return;
+      const own = new AbortController();
+      controller.current = own;
+      stopRequested.current = false;
+      replyId.current = null;
+      setTurnError(null);
+      setStreaming({ messageId: null, stopping: false });
+      if (turn.kind === "send") {
+        setMessages((list) => [...list.filter((message) => message.id !== turn.localId), localUserMessage(conversationId, turn)]);
+      }
+      const apply = (event: StreamedChatEvent): void => {
+        switch (event.type) {
+          case "message-start":
+            replyId.current = event.messageId;
+            setStreaming((state) => state && { ...state, messageId: event.messageId });
+            setMessages((list) => started(list, event, turn));
+            if (stopRequested.current) void abort(conversationId, event.messageId, own);
+            return;
+          case "text-delta":
+            setMessages((list) => update(list, event.messageId, (message) => ({ ...message, content: message.content + event.delta })));
+            return;
+          case "message-end": {
+            const { finishReason, usage, firstTokenMs, durationMs } = event;
+            const status = finishReason === "stop" || finishReason === "length" ? "complete" : "incomplete";
+            setMessages((list) =>
+              update(list, event.messageId, (message) => ({ ...message, status, finishReason, usage, firstTokenMs, durationMs })),
+            );
+            return;
+          }
+          case "error":
+            if (event.messageId !== null) {
+              setMessages((list) => update(list, event.messageId ?? "", (message) => ({ ...message, finishReason: "error" })));
+            }
+            setTurnError({ code: event.code, message: event.message, retry: retryAfter(turn, replyId.current) });
+            return;
+        }
+      };
+      try {
+        const events =
+          turn.kind === "send"
+            ? api.streamMessage(conversationId, turn.content, { signal: own.signal })
+            : api.streamRegenerate(conversationId, { signal: own.signal });
+        for await (const event of events) apply(event);
+      } catch (error) {
+        if (own.signal.aborted) {
+          if (replyId.current !== null && stopRequested.current) markStopped(setMessages, replyId.current);
+        } else {
+          setTurnError({ ...errorMessage(error), retry: retryAfter(turn, replyId.current) });
+        }
+      } finally {
+        if (controller.current === own) {
+          controller.current = null;
+          setStreaming(null);
+        }
+      }
+    },
+    [conversationId],
+  );
+
+  const stop = useCallback(() => {
+    const own = controller.current;
+    if (!own || conversationId === undefined || stopRequested.current) return;
+    stopRequested.current = true;
+    if (replyId.current !== null) void abort(conversationId, replyId.current, own);
+    setStreaming((state) => state && { ...state, stopping: true });
+  }, [conversationId]);
+
+  const retry = useCallback(() => {
+    if (turnError) void runTurn(turnError.retry);
+  }, [runTurn, turnError]);
+
+  return {
+    load,
+    messages,
+    streaming,
+    turnError,
+    send: (content) => void runTurn({ kind: "send", content, localId: `local-${crypto.randomUUID()}` }),
+    regenerate: () => void runTurn({ kind: "regenerate" }),
+    stop,
+    retry,
+    reload: () => setLoadAttempt((attempt) => attempt + 1),
+  };
+}
+
+/**
+ * Asks the server to stop writing. The stream stays open so its closing event brings the exact text
+ * the server kept; only when the server cannot be asked does the page stop listening on its own.
+ */
+async function abort(conversationId: string, messageId: string, own: AbortController): Promise<void> {
+  try {
+    await api.abortReply(conversationId, messageId);
+  } catch {
+    own.abort();
+  }
+}
+
+function retryAfter(turn: RetryAction, replyId: string | null): RetryAction {
+  // Once the reply started the user's message is stored: only the reply needs writing again.
+  return replyId === null ? turn : { kind: "regenerate" };
+}
+
+function started(list: Message[], event: Extract<StreamedChatEvent, { type: "message-start" }>, turn: RetryAction): Message[] {
+  let next = list;
+  if (turn.kind === "send" && event.userMessageId !== null) {
+    const stored = event.userMessageId;
+    next = update(next, turn.localId, (message) => ({ ...message, id: stored, status: "complete" }));
+  }
+  // The server replaces the last reply when regenerating (see ChatService.regenerate).
+  if (turn.kind === "regenerate" && next.at(-1)?.role === "assistant") next = next.slice(0, -1);
+  const reply: Message = {
+    id: event.messageId,
+    conversationId: event.conversationId,
+    role: "assistant",
+    content: "",
+    status: "incomplete",
+    finishReason: null,
+    usage: null,
+    model: event.model,
+    agentVersion: event.agentVersion,
+    createdAt: new Date().toISOString(),
+    completedAt: null,
+    firstTokenMs: null,
+    durationMs: null,
+    replacedBy: null,
+  };
+  return [...next, reply];
+}
+
+function markStopped(setMessages: (update: (list: Message[]) => Message[]) => void, replyId: string): void {
+  setMessages((list) => update(list, replyId, (message) => ({ ...message, status: "incomplete", finishReason: "aborted" })));
+}
+
+function update(list: Message[], id: string, change: (message: Message) => Message): Message[] {
+  return list.map((message) => (message.id === id ? change(message) : message));
+}
+
+function localUserMessage(conversationId: string, turn: Extract<RetryAction, { kind: "send" }>): Message {
+  const now = new Date().toISOString();
+  return {
+    id: turn.localId,
+    conversationId,
+    role: "user",
+    content: turn.content,
+    status: "incomplete",
+    finishReason: null,
+    usage: null,
+    model: null,
+    agentVersion: null,
+    createdAt: now,
+    completedAt: null,
+    firstTokenMs: null,
+    durationMs: null,
+    replacedBy: null,
+  };
+}
