@@ -136,6 +136,33 @@ test("Stop keeps the partial reply, marked stopped, and the server stores it as 
   await context.close();
 });
 
+test("a reply still being written when the page reloads carries on streaming after the reload", async () => {
+  // About a thousand tokens take stories260K 2-3 s: the reload lands well inside the reply.
+  const agent = await createAgent({ name: "Long Talker", model: { maxTokens: 4000, temperature: 1 } });
+  const { page, context, errors } = await openStudio(browser, server);
+  await page.goto(`/agents/${agent.id}/chat`);
+  await startWith(page, "Start a conversation");
+  const input = page.getByLabel("Message Long Talker");
+  await input.fill("Once upon a time");
+  await input.press("Enter");
+  await page.locator("button:focus", { hasText: "Stop" }).waitFor();
+
+  const reattached = page.waitForRequest((request) => /\/replies\/[^/]+\/events$/.test(request.url()));
+  await page.reload();
+  await reattached;
+  await page.getByRole("button", { name: "Stop" }).waitFor();
+  const reply = replies(page, "Long Talker").last();
+  await reply.getByRole("button", { name: "Regenerate" }).waitFor();
+  const stored = (await storedMessages(page)).at(-1)!;
+  expect(stored).toMatchObject({ role: "assistant", status: "complete" });
+  // Replayed from its first event: the text on screen is the stored reply, once.
+  await reply.getByRole("button", { name: "Copy" }).click();
+  expect(await clipboard(page)).toBe(stored.content);
+  expect(await replies(page, "Long Talker").count()).toBe(1);
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
 test("the chat page opens the newest conversation and deletes one only after confirmation", async () => {
   const agent = await storyteller();
   const older = await server.json<ConversationWithMessages>("POST", "/api/conversations", { agentId: agent.id, title: "Older chat" });

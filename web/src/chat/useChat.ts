@@ -10,6 +10,9 @@ export type LoadState = { state: "loading" } | { state: "ready" } | { state: "fa
 /** What a failed turn can do again: resend a message the server never stored, or write the reply again. */
 export type RetryAction = { kind: "send"; content: string; localId: string } | { kind: "regenerate" };
 
+/** What a turn does: a retryable action, or re-attaching to a reply that was streaming when the page loaded. */
+type Turn = RetryAction | { kind: "resume"; messageId: string };
+
 export interface TurnError {
   code: string;
   message: string;
@@ -50,6 +53,9 @@ export function useChat(conversationId: string | undefined): Chat {
   // Stop can be pressed before the server named the reply; the abort is sent once it does.
   const stopRequested = useRef(false);
   const replyId = useRef<string | null>(null);
+  // Each reply is re-attached at most once, so a reply the server no longer streams cannot loop.
+  const resumed = useRef(new Set<string>());
+  const [pendingResume, setPendingResume] = useState<string | null>(null);
 
   useEffect(() => {
     setMessages([]);
@@ -61,8 +67,14 @@ export function useChat(conversationId: string | undefined): Chat {
     api.getConversation(conversationId).then(
       (result) => {
         if (!current) return;
-        setMessages(visibleMessages(result.messages));
+        const visible = visibleMessages(result.messages);
+        setMessages(visible);
         setLoad({ state: "ready" });
+        const last = visible.at(-1);
+        if (last?.role === "assistant" && last.status === "incomplete" && last.finishReason === null && !resumed.current.has(last.id)) {
+          resumed.current.add(last.id);
+          setPendingResume(last.id);
+        }
       },
       (error: unknown) => {
         if (current) setLoad({ state: "failed", message: errorMessage(error).message });
@@ -77,14 +89,14 @@ export function useChat(conversationId: string | undefined): Chat {
   }, [conversationId, loadAttempt]);
 
   const runTurn = useCallback(
-    async (turn: RetryAction) => {
+    async (turn: Turn) => {
       if (conversationId === undefined || controller.current) return;
       const own = new AbortController();
       controller.current = own;
       stopRequested.current = false;
       replyId.current = null;
       setTurnError(null);
-      setStreaming({ messageId: null, stopping: false });
+      setStreaming({ messageId: turn.kind === "resume" ? turn.messageId : null, stopping: false });
       if (turn.kind === "send") {
         setMessages((list) => [...list.filter((message) => message.id !== turn.localId), localUserMessage(conversationId, turn)]);
       }
@@ -119,10 +131,15 @@ export function useChat(conversationId: string | undefined): Chat {
         const events =
           turn.kind === "send"
             ? api.streamMessage(conversationId, turn.content, { signal: own.signal })
-            : api.streamRegenerate(conversationId, { signal: own.signal });
+            : turn.kind === "resume"
+              ? api.resumeReply(conversationId, turn.messageId, { lastEventId: 0, signal: own.signal })
+              : api.streamRegenerate(conversationId, { signal: own.signal });
         for await (const event of events) apply(event);
       } catch (error) {
-        if (own.signal.aborted) {
+        if (turn.kind === "resume" && error instanceof AtelierError && error.code === "not_found") {
+          // It finished (or was cut off by a restart) between loading and re-attaching: show what was stored.
+          setLoadAttempt((attempt) => attempt + 1);
+        } else if (own.signal.aborted) {
           if (replyId.current !== null && stopRequested.current) markStopped(setMessages, replyId.current);
         } else {
           setTurnError({ ...errorMessage(error), retry: retryAfter(turn, replyId.current) });
@@ -136,6 +153,12 @@ export function useChat(conversationId: string | undefined): Chat {
     },
     [conversationId],
   );
+
+  useEffect(() => {
+    if (pendingResume === null || load.state !== "ready") return;
+    setPendingResume(null);
+    void runTurn({ kind: "resume", messageId: pendingResume });
+  }, [pendingResume, load, runTurn]);
 
   const stop = useCallback(() => {
     const own = controller.current;
@@ -174,13 +197,14 @@ async function abort(conversationId: string, messageId: string, own: AbortContro
   }
 }
 
-function retryAfter(turn: RetryAction, replyId: string | null): RetryAction {
+function retryAfter(turn: Turn, replyId: string | null): RetryAction {
   // Once the reply started the user's message is stored: only the reply needs writing again.
-  return replyId === null ? turn : { kind: "regenerate" };
+  return replyId === null && turn.kind !== "resume" ? turn : { kind: "regenerate" };
 }
 
-function started(list: Message[], event: Extract<StreamedChatEvent, { type: "message-start" }>, turn: RetryAction): Message[] {
-  let next = list;
+function started(list: Message[], event: Extract<StreamedChatEvent, { type: "message-start" }>, turn: Turn): Message[] {
+  // A re-attached reply replays from its first event: its partial text is rebuilt, not appended to.
+  let next = list.filter((message) => message.id !== event.messageId);
   if (turn.kind === "send" && event.userMessageId !== null) {
     const stored = event.userMessageId;
     next = update(next, turn.localId, (message) => ({ ...message, id: stored, status: "complete" }));
