@@ -187,7 +187,7 @@ test("describe-to-create drafts a profile into the editor, and nothing is saved 
 test("a template opens the editor filled in", async () => {
   const { page, context } = await openStudio(browser, server);
   await page.goto("/agents/new");
-  await page.getByRole("button", { name: "Use the Fictional character template" }).click();
+  await page.getByRole("button", { name: "Use this template: Fictional character" }).click();
   await expect.poll(() => page.getByLabel("Name").first().inputValue()).toBe("Captain Mara");
   await page.getByRole("button", { name: "Remove trait gruff" }).waitFor();
   await context.close();

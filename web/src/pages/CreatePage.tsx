@@ -34,7 +34,7 @@ export function CreatePage() {
               <article className="card choice-card" aria-labelledby={`template-${template.id}`}>
                 <h3 id={`template-${template.id}`}>{template.title}</h3>
                 <p>{template.summary}</p>
-                <Button onClick={() => open(template.profile, `the “${template.title}” template`)} aria-label={`Use the ${template.title} template`}>
+                <Button onClick={() => open(template.profile, `the “${template.title}” template`)} aria-label={`Use this template: ${template.title}`}>
                   Use this template
                 </Button>
               </article>
