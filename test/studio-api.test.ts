@@ -1,41 +1,22 @@
-import { createReadStream, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentDraft, type Agent, type DraftAgentResult, type ModelDownload, type ModelsOverview } from "../src/contracts/index.js";
 import { seedApiKey, seedUser } from "./support/accounts.js";
+import { startModelHost, type ModelHost } from "./support/model-host.js";
 import { testModelPath } from "./support/models.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
-let files: Server;
+let host: ModelHost;
 let filesUrl: string;
-/** Requests to the slow file hang until the test lets them go. */
-const held: Array<() => void> = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
-  // A local stand-in for a model host: the real downloader fetches the real test model from it.
-  const model = testModelPath();
-  files = createServer((request, response) => {
-    if (request.url === "/models/stories.gguf") {
-      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": statSync(model).size });
-      createReadStream(model).pipe(response);
-    } else if (request.url === "/models/slow.gguf") {
-      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": 10_000_000 });
-      response.write(Buffer.alloc(1000));
-      held.push(() => response.destroy());
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
-  const address = files.address();
-  filesUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  [server, host] = await Promise.all([startTestServer(), startModelHost()]);
+  filesUrl = host.url;
 });
 afterAll(async () => {
-  for (const release of held) release();
-  await new Promise((resolve) => files?.close(resolve));
+  await host?.close();
   await server?.close();
   if (server) removeDir(server.dataDir);
 });

@@ -1,7 +1,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Agent } from "../../src/contracts/index.js";
-import { accessibilityViolations, BROWSER_SERVER_CONFIG, launchBrowser, openStudio } from "../support/browser.js";
+import { BROWSER_SERVER_CONFIG, launchBrowser, openStudio } from "../support/browser.js";
+import { accessibilityViolations } from "./axe.js";
 import { removeDir, startTestServer, type TestServer } from "../support/server.js";
 
 /*
