@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { AtelierError, Config, type ConfigInput } from "../contracts/index.js";
+import { AtelierError, Config, modelsDirOf, type ConfigInput } from "../contracts/index.js";
 
 /** Environment variables and the config keys they set (dotted paths into Config). */
 export const ENVIRONMENT: Record<string, string> = {
@@ -83,7 +83,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (!parsed.success) throw AtelierError.fromZod(parsed.error, `configuration${file ? ` (${file} and environment)` : ""}`);
   const config = parsed.data;
   config.dataDir = path.resolve(config.dataDir);
-  config.modelsDir = path.resolve(config.modelsDir ?? path.join(config.dataDir, "models"));
+  config.modelsDir = path.resolve(modelsDirOf(config));
   if (config.engine === "llama-cpp" && isLocalModelPath(config.model)) config.model = path.resolve(config.model);
   return config;
 }

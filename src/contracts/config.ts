@@ -70,3 +70,8 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;
+
+/** Where pulled models live: the configured folder, or <dataDir>/models. loadConfig resolves it to an absolute path. */
+export function modelsDirOf(config: Pick<Config, "dataDir" | "modelsDir">): string {
+  return config.modelsDir ?? `${config.dataDir}/models`;
+}

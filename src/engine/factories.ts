@@ -1,3 +1,4 @@
+import { modelsDirOf } from "../contracts/index.js";
 import { LlamaCppEngine } from "./llama-cpp/llama-engine.js";
 import { isRemoteModel, resolveModel } from "./llama-cpp/model-files.js";
 import { OpenAICompatibleEngine } from "./openai-compatible/openai-engine.js";
@@ -11,7 +12,7 @@ export function defaultEngineFactories(options: { logger: Logger }): EngineFacto
       let lastLogged = 0;
       const modelPath = await resolveModel({
         model,
-        modelsDir: config.modelsDir ?? `${config.dataDir}/models`,
+        modelsDir: modelsDirOf(config),
         onProgress: (progress) => {
           onProgress?.(progress);
           const percent = progress.totalBytes ? Math.floor((progress.downloadedBytes / progress.totalBytes) * 100) : 0;

@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 import pino, { type Logger as PinoLogger } from "pino";
-import type { Config } from "../contracts/index.js";
+import { modelsDirOf, type Config } from "../contracts/index.js";
 import { CachingEngineProvider } from "../engine/provider.js";
 import { defaultEngineFactories } from "../engine/factories.js";
 import { AgentsService } from "../runtime/agents-service.js";
@@ -50,7 +49,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   const chat = new ChatService({ store, agents, engines, hub, logger });
   const audit = new AuditLog({ repository: store.audit, logger });
   const { signupMode, sessionTtlDays, secureCookies } = config.auth;
-  const modelsDir = config.modelsDir ?? path.join(config.dataDir, "models");
+  const modelsDir = modelsDirOf(config);
   const models = new ModelsService({
     defaults: { engine: config.engine, model: config.model },
     engines,

@@ -1,6 +1,20 @@
 import { once } from "node:events";
+import type { ServerResponse } from "node:http";
 import type { FastifyReply } from "fastify";
 import type { SequencedEvent } from "../runtime/reply-hub.js";
+
+/**
+ * A signal that aborts when the client's connection closes before the response was written in
+ * full: a closed tab or a cancelled request stops the work it was waiting for.
+ */
+export function whileConnected(response: ServerResponse): { signal: AbortSignal; release(): void } {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!response.writableFinished) gone.abort();
+  };
+  response.on("close", onClose);
+  return { signal: gone.signal, release: () => response.off("close", onClose) };
+}
 
 export function formatSseEvent({ seq, event }: SequencedEvent): string {
   return `id: ${seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -27,21 +41,19 @@ export async function streamSse(
     "x-accel-buffering": "no",
   });
   response.flushHeaders();
-  const gone = new AbortController();
-  const onClose = () => gone.abort();
-  response.on("close", onClose);
+  const connection = whileConnected(response);
   const heartbeat = setInterval(() => response.write(": ping\n\n"), options.heartbeatMs ?? 15_000);
   heartbeat.unref();
   try {
-    for await (const item of subscribe(gone.signal)) {
-      if (gone.signal.aborted) break;
+    for await (const item of subscribe(connection.signal)) {
+      if (connection.signal.aborted) break;
       if (!response.write(formatSseEvent(item))) {
-        await Promise.race([once(response, "drain"), once(gone.signal, "abort")]);
+        await Promise.race([once(response, "drain"), once(connection.signal, "abort")]);
       }
     }
   } finally {
     clearInterval(heartbeat);
-    response.off("close", onClose);
+    connection.release();
     if (!response.writableEnded) response.end();
   }
 }

@@ -56,17 +56,19 @@ export interface StoredApiKey extends ApiKey {
   tokenHash: string;
 }
 
+export interface NewApiKey {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  tokenHash: string;
+  scopes: ApiKeyScope[];
+  now: string;
+  expiresAt: string | null;
+}
+
 export interface ApiKeyRepository {
-  create(input: {
-    id: string;
-    userId: string;
-    name: string;
-    prefix: string;
-    tokenHash: string;
-    scopes: ApiKeyScope[];
-    now: string;
-    expiresAt: string | null;
-  }): Promise<ApiKey>;
+  create(input: NewApiKey): Promise<ApiKey>;
   /** Any key, revoked or expired included (the caller decides), with its user. */
   findById(id: string): Promise<{ key: StoredApiKey; user: StoredUser } | undefined>;
   /** Newest first, revoked ones included. */

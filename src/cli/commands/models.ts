@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { AtelierError } from "../../contracts/index.js";
+import { AtelierError, modelsDirOf } from "../../contracts/index.js";
 import { listGgufFiles } from "../../engine/local-models.js";
 import { configFor, type CliContext } from "../context.js";
 import { DownloadProgressBar } from "../download-progress.js";
@@ -26,7 +26,7 @@ Examples:
     .action(async (uri: string | undefined, flags: { dir?: string }, command: Command) => {
       const config = configFor(command, context);
       const model = uri ?? config.model;
-      const modelsDir = path.resolve(flags.dir ?? config.modelsDir ?? path.join(config.dataDir, "models"));
+      const modelsDir = path.resolve(flags.dir ?? modelsDirOf(config));
       context.stderr.write(`Fetching ${model} into ${modelsDir}\n`);
       // Loaded on demand: it pulls in node-llama-cpp, which the other commands do not need.
       const { resolveModel } = await import("../../engine/llama-cpp/model-files.js");
@@ -61,7 +61,7 @@ Examples:
     .option("--json", "print JSON")
     .action(async (flags: { dir?: string; json?: boolean }, command: Command) => {
       const config = configFor(command, context);
-      const modelsDir = path.resolve(flags.dir ?? config.modelsDir ?? path.join(config.dataDir, "models"));
+      const modelsDir = path.resolve(flags.dir ?? modelsDirOf(config));
       const files = await listGgufFiles(modelsDir);
       if (flags.json) {
         context.stdout.write(`${JSON.stringify(files, null, 2)}\n`);

@@ -3,6 +3,7 @@ import { Agent, AgentList, AgentPatch, AgentProfile, AgentVersionList, AgentVers
 import { userOf, type Principal } from "../../runtime/auth/principal.js";
 import type { AuthRule } from "../authz.js";
 import { route, type RouteSpec } from "../route.js";
+import { whileConnected } from "../sse.js";
 import type { AppServices } from "../services.js";
 
 /** `If-Match: <version>` guards an edit against overwriting someone else's newer version. */
@@ -41,15 +42,11 @@ export function agentRoutes({ agents, access, audit, drafter }: AppServices): Ro
       auth: WRITE, body: DraftAgentRequest, responses: { 200: DraftAgentResult },
       handler: async ({ body, reply }) => {
         // A closed tab or a Cancel button stops the generation instead of finishing a draft nobody reads.
-        const gone = new AbortController();
-        const onClose = () => {
-          if (!reply.raw.writableFinished) gone.abort();
-        };
-        reply.raw.on("close", onClose);
+        const connection = whileConnected(reply.raw);
         try {
-          return { status: 200, body: await drafter.draft(body, { signal: gone.signal }) };
+          return { status: 200, body: await drafter.draft(body, { signal: connection.signal }) };
         } finally {
-          reply.raw.off("close", onClose);
+          connection.release();
         }
       },
     }),

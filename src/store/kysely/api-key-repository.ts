@@ -1,5 +1,5 @@
-import { AtelierError, type ApiKey, type ApiKeyScope } from "../../contracts/index.js";
-import type { ApiKeyRepository, StoredApiKey, StoredUser } from "../accounts.js";
+import { AtelierError, type ApiKey } from "../../contracts/index.js";
+import type { ApiKeyRepository, NewApiKey, StoredApiKey, StoredUser } from "../accounts.js";
 import { toApiKey, toStoredApiKey, toStoredUser } from "./account-rows.js";
 import type { StoreContext } from "./store-context.js";
 
@@ -11,16 +11,7 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
     this.#context = context;
   }
 
-  async create(input: {
-    id: string;
-    userId: string;
-    name: string;
-    prefix: string;
-    tokenHash: string;
-    scopes: ApiKeyScope[];
-    now: string;
-    expiresAt: string | null;
-  }): Promise<ApiKey> {
+  async create(input: NewApiKey): Promise<ApiKey> {
     const { errors } = this.#context;
     try {
       const row = await this.#context.db

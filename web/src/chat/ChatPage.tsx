@@ -1,3 +1,4 @@
+import { ChatError } from "./ChatError.js";
 import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import type { Agent } from "../../../src/contracts/agent.js";
@@ -62,12 +63,7 @@ export function ChatPage() {
   }
   if (data.state === "failed") {
     return (
-      <div className="chat-page__state chat-error" role="alert">
-        <p className="chat-error__message">The chat could not be opened: {data.message}</p>
-        <button type="button" className="chat-button" onClick={() => setAttempt((n) => n + 1)}>
-          Try again
-        </button>
-      </div>
+      <ChatError className="chat-page__state" message={`The chat could not be opened: ${data.message}`} onRetry={() => setAttempt((n) => n + 1)} />
     );
   }
 

@@ -1,3 +1,4 @@
+import { ChatError } from "./ChatError.js";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Agent } from "../../../src/contracts/agent.js";
 import { api } from "../api.js";
@@ -82,12 +83,7 @@ export function ChatPanel({ agent, preview = false }: ChatPanelProps) {
         </p>
       )}
       {session.state === "failed" && (
-        <div className="chat-error" role="alert">
-          <p className="chat-error__message">The conversation could not be started: {session.message}</p>
-          <button type="button" className="chat-button" onClick={() => void start()}>
-            Try again
-          </button>
-        </div>
+        <ChatError message={`The conversation could not be started: ${session.message}`} onRetry={() => void start()} />
       )}
       {session.state === "ready" && <ChatView key={session.conversationId} conversationId={session.conversationId} agentName={agent.name} />}
     </section>

@@ -1,3 +1,4 @@
+import { ChatError } from "./ChatError.js";
 import { useEffect, useRef, useState } from "react";
 import type { Chat } from "./useChat.js";
 import { useChat } from "./useChat.js";
@@ -17,12 +18,7 @@ export function ChatView({ conversationId, agentName }: { conversationId: string
         </p>
       )}
       {load.state === "failed" && (
-        <div className="chat-error" role="alert">
-          <p className="chat-error__message">The conversation could not be loaded: {load.message}</p>
-          <button type="button" className="chat-button" onClick={chat.reload}>
-            Try again
-          </button>
-        </div>
+        <ChatError message={`The conversation could not be loaded: ${load.message}`} onRetry={chat.reload} />
       )}
       {load.state === "ready" && <MessageLog chat={chat} agentName={agentName} />}
       <p className="chat-visually-hidden" aria-live="polite">

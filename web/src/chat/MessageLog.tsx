@@ -1,3 +1,4 @@
+import { ChatError } from "./ChatError.js";
 import { useLayoutEffect, useRef } from "react";
 import type { Message } from "../../../src/contracts/chat.js";
 import { MessageItem } from "./MessageItem.js";
@@ -42,12 +43,7 @@ export function MessageLog({ chat, agentName }: { chat: Chat; agentName: string 
         />
       ))}
       {turnError && (
-        <div className="chat-error" role="alert">
-          <p className="chat-error__message">{turnError.message}</p>
-          <button type="button" className="chat-button" onClick={chat.retry} disabled={streaming !== null}>
-            Retry
-          </button>
-        </div>
+        <ChatError message={turnError.message} onRetry={chat.retry} retryLabel="Retry" retryDisabled={streaming !== null} />
       )}
     </div>
   );
