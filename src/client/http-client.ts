@@ -25,6 +25,10 @@ import {
   parseWith,
   Readiness,
   TurnResult,
+  AddKnowledgeResult,
+  KnowledgeSearchResult,
+  KnowledgeSource,
+  KnowledgeSourceList,
   type AgentProfileInput,
 } from "../contracts/index.js";
 import { abortedError, errorFromResponse, malformedResponseError, unreachableError } from "./errors.js";
@@ -61,7 +65,16 @@ export interface ConversationListQuery {
   before?: string;
 }
 
+/** A file to add to an agent's knowledge. */
+export interface KnowledgeFile {
+  name: string;
+  data: Blob | Uint8Array;
+  /** The media type; the server goes by the file name first. */
+  type?: string;
+}
+
 interface RequestOptions {
+  /** JSON-encoded, except FormData, which is sent as multipart/form-data. */
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
@@ -290,6 +303,46 @@ export class AtelierClient {
     throw malformedResponseError(`an answer to POST ${path}`);
   }
 
+  // Knowledge
+
+  async listKnowledge(agentIdOrHandle: string, options: { signal?: AbortSignal } = {}): Promise<KnowledgeSource[]> {
+    const list = await this.#json("GET", `/api/agents/${segment(agentIdOrHandle)}/knowledge`, KnowledgeSourceList, { signal: options.signal });
+    return list.sources;
+  }
+
+  /** Uploads files in one batch; files the server refuses come back in `rejected`, the rest are queued. */
+  async addKnowledgeFiles(agentIdOrHandle: string, files: readonly KnowledgeFile[], options: { signal?: AbortSignal } = {}): Promise<AddKnowledgeResult> {
+    const form = new FormData();
+    for (const file of files) {
+      const blob = file.data instanceof Blob ? file.data : new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.type ?? "application/octet-stream" });
+      form.append("files", blob, file.name);
+    }
+    return this.#json("POST", `/api/agents/${segment(agentIdOrHandle)}/knowledge`, AddKnowledgeResult, { body: form, signal: options.signal });
+  }
+
+  async addKnowledgeUrl(agentIdOrHandle: string, url: string): Promise<KnowledgeSource> {
+    return this.#json("POST", `/api/agents/${segment(agentIdOrHandle)}/knowledge/url`, KnowledgeSource, { body: { url } });
+  }
+
+  async getKnowledgeSource(agentIdOrHandle: string, sourceId: string): Promise<KnowledgeSource> {
+    return this.#json("GET", `/api/agents/${segment(agentIdOrHandle)}/knowledge/${segment(sourceId)}`, KnowledgeSource);
+  }
+
+  async deleteKnowledgeSource(agentIdOrHandle: string, sourceId: string): Promise<void> {
+    await this.#send("DELETE", `/api/agents/${segment(agentIdOrHandle)}/knowledge/${segment(sourceId)}`);
+  }
+
+  /** Parses, chunks and embeds the source again from its stored content. */
+  async reindexKnowledgeSource(agentIdOrHandle: string, sourceId: string): Promise<KnowledgeSource> {
+    return this.#json("POST", `/api/agents/${segment(agentIdOrHandle)}/knowledge/${segment(sourceId)}/reindex`, KnowledgeSource);
+  }
+
+  /** What the agent would retrieve for this question. */
+  async searchKnowledge(agentIdOrHandle: string, query: { q: string; limit?: number }, options: { signal?: AbortSignal } = {}): Promise<KnowledgeSearchResult> {
+    const params = new URLSearchParams({ q: query.q, ...(query.limit ? { limit: String(query.limit) } : {}) });
+    return this.#json("GET", `/api/agents/${segment(agentIdOrHandle)}/knowledge/search?${params.toString()}`, KnowledgeSearchResult, { signal: options.signal });
+  }
+
   // Transport
 
   async #json<T extends z.ZodType>(method: string, path: string, schema: T, options: RequestOptions = {}): Promise<z.output<T>> {
@@ -314,7 +367,9 @@ export class AtelierClient {
   async #send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json", ...this.#headers, ...options.headers };
     const init: RequestInit = { method, headers };
-    if (options.body !== undefined) {
+    if (options.body instanceof FormData) {
+      init.body = options.body;
+    } else if (options.body !== undefined) {
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(options.body);
     }

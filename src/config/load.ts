@@ -27,6 +27,13 @@ export const ENVIRONMENT: Record<string, string> = {
   ATELIER_SECURE_COOKIES: "auth.secureCookies",
   ATELIER_TRUST_PROXY: "trustProxy",
   ATELIER_BODY_LIMIT_BYTES: "bodyLimitBytes",
+  ATELIER_EMBEDDING_ENGINE: "embedding.engine",
+  ATELIER_EMBEDDING_MODEL: "embedding.model",
+  ATELIER_KNOWLEDGE_MAX_FILE_BYTES: "knowledge.maxFileBytes",
+  ATELIER_KNOWLEDGE_CHUNK_TOKENS: "knowledge.chunkTokens",
+  ATELIER_KNOWLEDGE_OVERLAP_TOKENS: "knowledge.overlapTokens",
+  ATELIER_KNOWLEDGE_ALLOW_PRIVATE_URLS: "knowledge.allowPrivateUrls",
+  ATELIER_KNOWLEDGE_WORKERS: "knowledge.workers",
 };
 
 export interface LoadConfigOptions {
@@ -85,6 +92,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   config.dataDir = path.resolve(config.dataDir);
   config.modelsDir = path.resolve(modelsDirOf(config));
   if (config.engine === "llama-cpp" && isLocalModelPath(config.model)) config.model = path.resolve(config.model);
+  if (config.embedding?.engine === "llama-cpp" && isLocalModelPath(config.embedding.model)) config.embedding.model = path.resolve(config.embedding.model);
   return config;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors.js";
+import { Citation } from "./knowledge.js";
 
 export const Role = z.enum(["system", "user", "assistant"]);
 export type Role = z.infer<typeof Role>;
@@ -41,6 +42,8 @@ export const Message = z.object({
   durationMs: z.number().nullable(),
   /** Set when a regenerated reply replaced this one; replaced messages are not part of the history. */
   replacedBy: z.string().nullable(),
+  /** The owner's passages the reply was grounded on, numbered as its [n] markers; empty otherwise. */
+  citations: z.array(Citation),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -65,6 +68,8 @@ export const ChatEvent = z.discriminatedUnion("type", [
     agentVersion: z.number().int(),
   }),
   z.object({ type: z.literal("text-delta"), messageId: z.string(), delta: z.string() }),
+  /** A passage of the agent's knowledge given to the model for this reply; sent before the text. */
+  Citation.extend({ type: z.literal("source-cited"), messageId: z.string() }),
   z.object({
     type: z.literal("message-end"),
     messageId: z.string(),

@@ -43,6 +43,26 @@ export const Config = z.object({
     /** The upstream's context window; used for prompt budgeting. */
     contextSize: positiveInt.default(8192),
   }).prefault({}),
+  /**
+   * The embedding model for knowledge search. Unset: search is lexical (BM25) only. Changing it
+   * re-embeds every source in the background.
+   */
+  embedding: z.object({
+    engine: EngineKind.default("llama-cpp"),
+    /** GGUF path or hf: URI (llama-cpp), or the upstream model name (openai-compatible, which uses `openai.baseUrl`). */
+    model: z.string().trim().min(1),
+  }).optional(),
+  knowledge: z.object({
+    /** Largest file (or fetched page) accepted, in bytes. */
+    maxFileBytes: positiveInt.default(50 * 1024 * 1024),
+    /** Tokens per chunk, and tokens repeated from the end of one chunk at the start of the next. */
+    chunkTokens: positiveInt.min(32).max(4096).default(256),
+    overlapTokens: z.coerce.number().int().min(0).max(1024).default(32),
+    /** Fetching URLs on private, loopback or link-local addresses (off: the server could be made to read its own network). */
+    allowPrivateUrls: z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean()).default(false),
+    /** Sources indexed at once. */
+    workers: positiveInt.max(16).default(1),
+  }).prefault({}),
   auth: z.object({
     /** Who may sign up once the first account (always allowed, and made admin) exists; an admin can change it at runtime. */
     signupMode: z.enum(["open", "invite", "closed"]).default("invite"),

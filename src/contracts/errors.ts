@@ -11,6 +11,7 @@ export const ErrorCode = z.enum([
   "conflict",
   "payload_too_large",
   "unsupported_media_type",
+  "document_unreadable",
   "rate_limited",
   "aborted",
   "context_overflow",

@@ -5,3 +5,4 @@ export * from "./api.js";
 export * from "./config.js";
 export * from "./auth.js";
 export * from "./studio.js";
+export * from "./knowledge.js";

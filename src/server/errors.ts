@@ -13,6 +13,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   context_overflow: 422,
+  document_unreadable: 422,
   rate_limited: 429,
   aborted: 499,
   internal: 500,

@@ -1,4 +1,4 @@
-import type { Conversation, FinishReason, Message, MessageStatus, Role, TokenUsage } from "../contracts/index.js";
+import type { Citation, Conversation, FinishReason, Message, MessageStatus, Role, TokenUsage } from "../contracts/index.js";
 
 export interface NewMessage {
   id: string;
@@ -10,6 +10,8 @@ export interface NewMessage {
   agentVersion?: number | null;
   createdAt: string;
   completedAt?: string | null;
+  /** The passages an assistant reply is grounded on, known when it starts. */
+  citations?: readonly Citation[] | undefined;
 }
 
 export interface MessageCompletion {

@@ -4,6 +4,7 @@ import { describeAuditContract } from "./contract/audit-contract.js";
 import { describeConversationContract } from "./contract/conversations-contract.js";
 import { describeCredentialContract } from "./contract/credentials-contract.js";
 import type { ContractStores } from "./contract/fixtures.js";
+import { describeKnowledgeContract } from "./contract/knowledge-contract.js";
 import { describeLifecycleContract } from "./contract/lifecycle-contract.js";
 import { describeMessageContract } from "./contract/messages-contract.js";
 import { describeUserContract } from "./contract/users-contract.js";
@@ -22,6 +23,7 @@ export function describeStoreContract(name: string, stores: ContractStores): voi
     describeUserContract(stores);
     describeCredentialContract(stores.open);
     describeAuditContract(stores.open);
+    describeKnowledgeContract(stores.open);
     describeLifecycleContract(stores.open);
   });
 }

@@ -1,6 +1,7 @@
 import type { ApiKeyRepository, AuditRepository, InviteRepository, SessionRepository, SettingsRepository, UserRepository, VisitorRepository } from "./accounts.js";
 import type { AgentRepository } from "./agents.js";
 import type { ConversationRepository } from "./conversations.js";
+import type { KnowledgeRepository } from "./knowledge.js";
 
 /** The repositories of one database, opened and migrated. */
 export interface Store extends AsyncDisposable {
@@ -13,6 +14,7 @@ export interface Store extends AsyncDisposable {
   readonly invites: InviteRepository;
   readonly audit: AuditRepository;
   readonly settings: SettingsRepository;
+  readonly knowledge: KnowledgeRepository;
   /** A cheap query that proves the database answers. */
   ping(): Promise<void>;
 }

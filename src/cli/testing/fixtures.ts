@@ -31,6 +31,7 @@ export function messageFixture(fields: Partial<Message> & Pick<Message, "id" | "
     firstTokenMs: null,
     durationMs: null,
     replacedBy: null,
+    citations: [],
     ...fields,
   };
 }

@@ -35,6 +35,7 @@ export function describeMessageContract(open: OpenStore): void {
         firstTokenMs: null,
         durationMs: null,
         replacedBy: null,
+        citations: [],
       });
       expect(await store().conversations.getMessage(input.id)).toEqual(stored);
       expect(await store().conversations.getMessage(uniqueId("msg"))).toBeUndefined();

@@ -110,6 +110,7 @@ export class KyselyConversationRepository implements ConversationRepository {
             first_token_ms: null,
             duration_ms: null,
             replaced_by: null,
+            citations: message.citations && message.citations.length > 0 ? JSON.stringify(message.citations) : null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * The stored shape of every table, in one place. Column names are snake_case as stored; the
  * repositories map them to the camelCase contract types. Timestamps are ISO-8601 text written by
@@ -15,6 +17,58 @@ export interface Database {
   invites: InvitesTable;
   audit_events: AuditEventsTable;
   instance_settings: InstanceSettingsTable;
+  knowledge_sources: KnowledgeSourcesTable;
+  knowledge_contents: KnowledgeContentsTable;
+  knowledge_chunks: KnowledgeChunksTable;
+  knowledge_embeddings: KnowledgeEmbeddingsTable;
+}
+
+export interface KnowledgeSourcesTable {
+  id: string;
+  agent_id: string;
+  name: string;
+  title: string;
+  format: string;
+  origin: string;
+  url: string | null;
+  bytes: number;
+  sha256: string;
+  status: string;
+  /** SourceProgress as JSON text. */
+  progress: string;
+  error: string | null;
+  chunk_count: number;
+  embedding_model: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface KnowledgeContentsTable {
+  source_id: string;
+  content: Uint8Array;
+}
+
+export interface KnowledgeChunksTable {
+  seq: Generated<number>;
+  id: string;
+  source_id: string;
+  agent_id: string;
+  position: number;
+  /** The source's title, copied so lexical search weighs it without a join. */
+  title: string;
+  heading: string;
+  text: string;
+  tokens: number;
+}
+
+export interface KnowledgeEmbeddingsTable {
+  chunk_seq: number;
+  agent_id: string;
+  model: string;
+  dimensions: number;
+  vector: Uint8Array;
 }
 
 export interface AgentsTable {
@@ -67,6 +121,8 @@ export interface MessagesTable {
   first_token_ms: number | null;
   duration_ms: number | null;
   replaced_by: string | null;
+  /** Citation[] as JSON text; null when the reply had none. */
+  citations: string | null;
 }
 
 export interface UsersTable {

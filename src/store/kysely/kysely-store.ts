@@ -7,6 +7,8 @@ import { KyselyAuditRepository } from "./audit-repository.js";
 import { KyselyConversationRepository } from "./conversation-repository.js";
 import type { Database } from "./database.js";
 import type { DialectErrors } from "./dialect-errors.js";
+import type { SchemaDialect } from "../migrations/schema-dialect.js";
+import { KyselyKnowledgeRepository } from "./knowledge-repository.js";
 import { KyselyInviteRepository } from "./invite-repository.js";
 import { KyselySessionRepository } from "./session-repository.js";
 import { KyselySettingsRepository } from "./settings-repository.js";
@@ -18,6 +20,7 @@ export interface KyselyStoreOptions {
   /** An open, migrated database. The store owns it from now on and destroys it on dispose. */
   db: Kysely<Database>;
   errors: DialectErrors;
+  dialect: SchemaDialect;
   /** Where the data lives, for messages ("SQLite file /x/atelier.db"). */
   description: string;
   /**
@@ -38,6 +41,7 @@ export class KyselyStore implements Store {
   readonly invites: KyselyInviteRepository;
   readonly audit: KyselyAuditRepository;
   readonly settings: KyselySettingsRepository;
+  readonly knowledge: KyselyKnowledgeRepository;
   readonly description: string;
   #db: Kysely<Database> | undefined;
   readonly #drain: (() => Promise<void>) | undefined;
@@ -53,6 +57,7 @@ export class KyselyStore implements Store {
         return store.db;
       },
       errors: options.errors,
+      dialect: options.dialect,
     };
     this.agents = new KyselyAgentRepository(context);
     this.conversations = new KyselyConversationRepository(context);
@@ -63,6 +68,7 @@ export class KyselyStore implements Store {
     this.invites = new KyselyInviteRepository(context);
     this.audit = new KyselyAuditRepository(context);
     this.settings = new KyselySettingsRepository(context);
+    this.knowledge = new KyselyKnowledgeRepository(context);
   }
 
   /** The open database; throws AtelierError("disposed") after dispose. */

@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import { Message, type Conversation, type TokenUsage } from "../../contracts/index.js";
 import type { ConversationsTable, MessagesTable } from "./database.js";
-import { parseStored } from "./stored-data.js";
+import { parseStored, parseStoredJson } from "./stored-data.js";
 
 export type MessageRow = Selectable<MessagesTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
@@ -36,6 +36,7 @@ export function toMessage(row: MessageRow): Message {
       firstTokenMs: row.first_token_ms,
       durationMs: row.duration_ms,
       replacedBy: row.replaced_by,
+      citations: row.citations === null ? [] : parseStoredJson(row.citations, `citations of message "${row.id}"`),
     },
     `message "${row.id}"`,
   );

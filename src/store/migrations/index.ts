@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import { initialSchema } from "./0001-initial-schema.js";
 import { accountsSchema } from "./0002-accounts.js";
+import { knowledgeSchema } from "./0003-knowledge.js";
 import type { SchemaDialect } from "./schema-dialect.js";
 
 /**
@@ -12,5 +13,6 @@ export function migrationsFor(dialect: SchemaDialect): Readonly<Record<string, M
   return {
     "0001-initial-schema": initialSchema(dialect),
     "0002-accounts": accountsSchema(dialect),
+    "0003-knowledge": knowledgeSchema(dialect),
   };
 }

@@ -25,7 +25,7 @@ export class PostgresStore extends KyselyStore implements Store {
 
   constructor(options: { db: Kysely<Database>; pool: pg.Pool; description: string; appliedMigrations: readonly string[] }) {
     const { pool } = options;
-    super({ db: options.db, errors: postgresErrors, description: options.description, drain: () => waitUntilIdle(pool) });
+    super({ db: options.db, errors: postgresErrors, dialect: "postgres", description: options.description, drain: () => waitUntilIdle(pool) });
     this.appliedMigrations = options.appliedMigrations;
   }
 }

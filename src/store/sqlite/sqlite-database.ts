@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import * as sqliteVec from "sqlite-vec";
 
 export const MEMORY = ":memory:";
 
@@ -12,7 +13,8 @@ const BUSY_TIMEOUT_MS = 5_000;
  * - WAL lets readers run while a reply is being written;
  * - synchronous = FULL fsyncs the WAL at every commit, so a committed message survives a power cut
  *   (NORMAL, the usual WAL pairing, may lose the last commits on power loss);
- * - foreign_keys = ON makes ON DELETE CASCADE work (SQLite leaves it off per connection).
+ * - foreign_keys = ON makes ON DELETE CASCADE work (SQLite leaves it off per connection);
+ * - sqlite-vec is loaded for knowledge's vector search.
  */
 export function openSqliteDatabase(options: { file: string }): BetterSqlite3.Database {
   if (options.file !== MEMORY) mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -26,6 +28,8 @@ export function openSqliteDatabase(options: { file: string }): BetterSqlite3.Dat
     }
     database.pragma("synchronous = FULL");
     database.pragma("foreign_keys = ON");
+    // Knowledge's vector tables are sqlite-vec virtual tables: every connection must know the module.
+    sqliteVec.load(database);
     return database;
   } catch (error) {
     database.close();

@@ -22,7 +22,7 @@ export class SqliteStore extends KyselyStore implements Store {
   readonly #database: BetterSqlite3.Database;
 
   constructor(options: { db: Kysely<Database>; database: BetterSqlite3.Database; file: string; appliedMigrations: readonly string[] }) {
-    super({ db: options.db, errors: sqliteErrors, description: describe(options.file) });
+    super({ db: options.db, errors: sqliteErrors, dialect: "sqlite", description: describe(options.file) });
     this.#database = options.database;
     this.appliedMigrations = options.appliedMigrations;
   }
