@@ -26,6 +26,12 @@ const visitorConversation = (ok: number): Expectation => ({ none: 401, visitor: 
 /** The owner's conversation with a private agent. */
 const privateConversation = (ok: number): Expectation => ({ none: 401, visitor: 404, other: 404, owner: ok, admin: 404 });
 
+/** A source on the world's private agent, added straight through the service. */
+async function knowledgeSource(server: TestServer, world: World): Promise<string> {
+  const { sources } = await server.services.knowledge.addFiles(world.privateAgent, [{ name: "hours.txt", bytes: new TextEncoder().encode("Open nine to five.") }]);
+  return sources[0]!.id;
+}
+
 let unique = 0;
 const email = () => `new${++unique}-${Date.now()}@example.test`;
 
@@ -77,6 +83,15 @@ const SAMPLES: Record<string, Sample[]> = {
   "POST /api/agents/:id/versions/:version/restore": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions/1/restore` }), expect: ownerOnly(200) }],
   "POST /api/agents/draft": [{ request: () => ({ url: "/api/agents/draft", body: { description: "A cheerful baker" } }), expect: accounts(200) }],
   "POST /api/agents/:id/duplicate": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/duplicate`, body: {} }), expect: ownerOnly(201) }],
+
+  "GET /api/agents/:id/knowledge": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/knowledge` }), expect: ownerOnly(200) }],
+  // Authorisation comes before the body is read: the owner gets as far as "send multipart".
+  "POST /api/agents/:id/knowledge": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/knowledge`, body: {} }), expect: ownerOnly(415) }],
+  "POST /api/agents/:id/knowledge/url": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/knowledge/url`, body: { url: "http://127.0.0.1:9/page.html" } }), expect: ownerOnly(400) }],
+  "GET /api/agents/:id/knowledge/search": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/knowledge/search?q=hours` }), expect: ownerOnly(200) }],
+  "GET /api/agents/:id/knowledge/:sourceId": [{ request: async (w, server) => ({ url: `/api/agents/${w.privateAgent}/knowledge/${await knowledgeSource(server, w)}` }), expect: ownerOnly(200) }],
+  "DELETE /api/agents/:id/knowledge/:sourceId": [{ request: async (w, server) => ({ url: `/api/agents/${w.privateAgent}/knowledge/${await knowledgeSource(server, w)}` }), expect: ownerOnly(204) }],
+  "POST /api/agents/:id/knowledge/:sourceId/reindex": [{ request: async (w, server) => ({ url: `/api/agents/${w.privateAgent}/knowledge/${await knowledgeSource(server, w)}/reindex` }), expect: ownerOnly(202) }],
 
   "GET /api/models": [{ request: () => ({ url: "/api/models" }), expect: accounts(200) }],
   // Port 9 (discard) refuses at once: the download fails in the background, never touching the network.

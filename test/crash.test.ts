@@ -1,50 +1,21 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Agent, ConversationWithMessages } from "../src/contracts/index.js";
 import { readSse } from "./support/sse.js";
-import { testModelPath } from "./support/models.js";
-import { freePort } from "./support/ports.js";
+import { serveProcess } from "./support/serve-process.js";
 import { removeDir } from "./support/server.js";
 import { seedApiKey, seedUser } from "./support/accounts.js";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const bin = path.join(root, "bin/atelier.js");
 const ITERATIONS = 5;
 /** Every request carries the admin's key, seeded into the database before the first start. */
 const auth: Record<string, string> = {};
 
 
-async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  if (!existsSync(path.join(root, "dist/src/cli/main.js"))) throw new Error("Build first: npm run build (npm test does).");
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, "serve"], {
-    env: {
-      ...process.env,
-      ATELIER_PORT: String(port),
-      ATELIER_DATA_DIR: dataDir,
-      // Random weights practically never emit end-of-text, so replies run long enough to be cut.
-      ATELIER_MODEL: testModelPath("llama-2-tiny-random.gguf"),
-      ATELIER_THREADS: "1",
-      ATELIER_LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null) throw new Error(`atelier serve exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
-    if (ready) return { child, url };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill("SIGKILL");
-  throw new Error("atelier serve did not become ready");
-}
+const serve = (dataDir: string) => serveProcess(dataDir);
 
 async function json<T>(url: string, method: string, body?: unknown): Promise<T> {
   const response = await fetch(url, {

@@ -1,6 +1,8 @@
 import {
   AtelierError,
   type Agent,
+  type Citation,
+  type Passage,
   type ChatMessage,
   type Conversation,
   type FinishReason,
@@ -13,12 +15,26 @@ import type { Store } from "../store/store.js";
 import type { AgentsService } from "./agents-service.js";
 import { newId } from "./ids.js";
 import type { Logger } from "./logger.js";
+import { knowledgeRules, withReference } from "../knowledge/reference.js";
 import { renderPersona } from "./persona.js";
 import { assemblePrompt, type PromptPlan } from "./prompt.js";
 import type { ReplyHub, ReplyRun } from "./reply-hub.js";
 
+/** Retrieval for the turn pipeline (the knowledge service). */
+export interface KnowledgeRetriever {
+  hasKnowledge(agentId: string): Promise<boolean>;
+  search(agentId: string, question: string, limit: number): Promise<{ passages: Passage[] }>;
+}
+
+/** Passages retrieved for each user message; fewer go in when the context is small. */
+const PASSAGES_PER_TURN = 6;
+/** Characters of a passage shown beside a reply. */
+const EXCERPT_CHARS = 280;
+
 export interface ChatServiceOptions {
   store: Store;
+  /** The agent's knowledge; without it turns are not grounded. */
+  knowledge?: KnowledgeRetriever | undefined;
   agents: AgentsService;
   engines: EngineProvider;
   hub: ReplyHub;
@@ -46,6 +62,8 @@ interface PreparedTurn {
   agent: Agent;
   engine: ChatEngine;
   plan: PromptPlan;
+  /** The passages in the prompt, numbered as their [n] markers. */
+  citations: Citation[];
 }
 
 /** The turn pipeline: persona -> budgeted prompt -> engine stream -> persistence -> ChatEvents. */
@@ -221,15 +239,28 @@ export class ChatService {
 
   async #prepare(agent: Agent, history: ChatMessage[]): Promise<PreparedTurn> {
     const engine = await this.#options.engines.resolve({ engine: agent.model.engine, model: agent.model.model });
+    const { knowledge } = this.#options;
+    const grounded = knowledge !== undefined && (await knowledge.hasKnowledge(agent.id));
+    const question = history.at(-1)?.content ?? "";
+    const passages = grounded ? (await knowledge.search(agent.id, question, PASSAGES_PER_TURN)).passages : [];
     const plan = await assemblePrompt({
-      system: renderPersona(agent),
+      system: grounded ? `${renderPersona(agent)}\n\n${knowledgeRules(agent.name)}` : renderPersona(agent),
       history,
+      reference: { count: passages.length, wrap: (content, count) => withReference(content, passages.slice(0, count)) },
       contextSize: engine.capabilities.contextSize,
       replyTokens: agent.model.maxTokens,
       countTokens: (messages) => engine.countTokens(messages),
       dropStep: this.#options.historyDropStep ?? 8,
     });
-    return { agent, engine, plan };
+    const citations = passages.slice(0, plan.referenceCount).map((passage, index): Citation => ({
+      index: index + 1,
+      sourceId: passage.sourceId,
+      chunkId: passage.chunkId,
+      title: passage.sourceTitle,
+      heading: passage.heading,
+      excerpt: passage.text.length > EXCERPT_CHARS ? `${passage.text.slice(0, EXCERPT_CHARS).trimEnd()}…` : passage.text,
+    }));
+    return { agent, engine, plan, citations };
   }
 
   async #startReply(input: {
@@ -249,6 +280,7 @@ export class ChatService {
       model: prepared.engine.modelId,
       agentVersion: prepared.agent.version,
       createdAt: this.#now().toISOString(),
+      citations: prepared.citations,
     });
     run.push({
       type: "message-start",
@@ -258,6 +290,7 @@ export class ChatService {
       model: prepared.engine.modelId,
       agentVersion: prepared.agent.version,
     });
+    for (const citation of prepared.citations) run.push({ type: "source-cited", messageId: run.messageId, ...citation });
     void this.#generate({ run, conversation, prepared, startedAt });
   }
 

@@ -15,7 +15,16 @@ export interface PromptBudgetInput {
    * every turn shifting the window by one message and re-evaluating everything.
    */
   dropStep?: number;
+  /**
+   * Reference passages for the latest message: `wrap` puts the first `count` of them in front of it.
+   * They come before history (but after the persona): as many as fit in REFERENCE_SHARE of the
+   * prompt budget, best first, and the history gets what is left.
+   */
+  reference?: { count: number; wrap(content: string, count: number): string } | undefined;
 }
+
+/** At most this share of the prompt budget goes to the persona, the latest message and its passages. */
+export const REFERENCE_SHARE = 0.75;
 
 export interface PromptPlan {
   messages: ChatMessage[];
@@ -24,6 +33,8 @@ export interface PromptPlan {
   droppedMessages: number;
   /** Tokens reserved for the reply. */
   replyBudget: number;
+  /** How many reference passages made it into the prompt (the first ones given). */
+  referenceCount: number;
 }
 
 export function replyReserve(contextSize: number, replyTokens: number): number {
@@ -35,15 +46,41 @@ export function replyReserve(contextSize: number, replyTokens: number): number {
  * history as fits. Fails with context_overflow when the persona and the latest message alone do not fit.
  */
 export async function assemblePrompt(input: PromptBudgetInput): Promise<PromptPlan> {
-  const { history } = input;
-  if (history.length === 0) throw new AtelierError("bad_request", "There is no message to answer.");
+  if (input.history.length === 0) throw new AtelierError("bad_request", "There is no message to answer.");
   const replyBudget = replyReserve(input.contextSize, input.replyTokens);
   const budget = input.contextSize - replyBudget;
-  const system: ChatMessage = { role: "system", content: input.system };
+  const systemMessage: ChatMessage = { role: "system", content: input.system };
+  const { history, referenceCount } = await withReferences({ ...input, systemMessage, budget });
+  const plan = await fitHistory({ ...input, history, systemMessage, budget });
+  return { ...plan, replyBudget, referenceCount };
+}
+
+/** The history with as many passages in front of its latest message as fit their share of the budget. */
+async function withReferences(input: PromptBudgetInput & { systemMessage: ChatMessage; budget: number }): Promise<{ history: readonly ChatMessage[]; referenceCount: number }> {
+  const { reference, history } = input;
+  const last = history.at(-1)!;
+  if (!reference || reference.count === 0) return { history, referenceCount: 0 };
+  const withCount = (count: number): ChatMessage[] => [...history.slice(0, -1), { ...last, content: reference.wrap(last.content, count) }];
+  const limit = Math.floor(input.budget * REFERENCE_SHARE);
+  const fits = async (count: number) => (await input.countTokens([input.systemMessage, withCount(count).at(-1)!])) <= limit;
+  // Largest count that fits; passages only ever add tokens, so fitting is monotone in the count.
+  let low = 0;
+  let high = reference.count;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (await fits(middle)) low = middle;
+    else high = middle - 1;
+  }
+  return { history: low === 0 ? history : withCount(low), referenceCount: low };
+}
+
+async function fitHistory(input: PromptBudgetInput & { systemMessage: ChatMessage; budget: number }): Promise<Omit<PromptPlan, "replyBudget" | "referenceCount">> {
+  const { history, systemMessage: system, budget } = input;
+  const replyBudget = input.contextSize - budget;
   const build = (dropped: number): ChatMessage[] => [system, ...history.slice(dropped)];
 
   const full = await input.countTokens(build(0));
-  if (full <= budget) return { messages: build(0), promptTokens: full, droppedMessages: 0, replyBudget };
+  if (full <= budget) return { messages: build(0), promptTokens: full, droppedMessages: 0 };
 
   const lastOnly = history.length - 1;
   const minimal = await input.countTokens(build(lastOnly));
@@ -67,5 +104,5 @@ export async function assemblePrompt(input: PromptBudgetInput): Promise<PromptPl
   const step = Math.max(1, input.dropStep ?? 1);
   const dropped = Math.min(lastOnly, Math.ceil(low / step) * step);
   const messages = build(dropped);
-  return { messages, promptTokens: await input.countTokens(messages), droppedMessages: dropped, replyBudget };
+  return { messages, promptTokens: await input.countTokens(messages), droppedMessages: dropped };
 }

@@ -1,5 +1,6 @@
 import cookie from "@fastify/cookie";
 import helmet from "@fastify/helmet";
+import multipart from "@fastify/multipart";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { AtelierError } from "../contracts/index.js";
@@ -15,6 +16,7 @@ import { authRoutes } from "./routes/auth.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { keyRoutes } from "./routes/keys.js";
+import { knowledgeRoutes, MAX_FILES_PER_UPLOAD } from "./routes/knowledge.js";
 import { modelRoutes } from "./routes/models.js";
 import { visitorRoutes } from "./routes/visitors.js";
 import type { AppServices } from "./services.js";
@@ -31,6 +33,7 @@ export function routeTable(services: AppServices): RouteSpec[] {
     ...visitorRoutes(services),
     ...agentRoutes(services),
     ...modelRoutes(services),
+    ...knowledgeRoutes(services),
     ...conversationRoutes(services),
   ];
   const document = openApiDocument(routes, { title: "Atelier API", version: API_VERSION });
@@ -55,6 +58,8 @@ export interface BuildAppOptions {
   logger?: FastifyBaseLogger;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
+  /** Largest uploaded file (knowledge), in bytes; default 50 MiB. */
+  uploadLimitBytes?: number;
   /** Per client address; a max of 0 turns a limit off. */
   rateLimits?: RateLimitSettings;
   /** See Config.trustProxy. */
@@ -121,6 +126,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   await app.register(cookie);
+  // Uploads stream through; a file over the limit is cut off and flagged, so the rest of its batch still goes in.
+  await app.register(multipart, {
+    limits: { fileSize: options.uploadLimitBytes ?? 50 * 1024 * 1024, files: MAX_FILES_PER_UPLOAD, fields: 20, parts: MAX_FILES_PER_UPLOAD + 20 },
+    throwFileSizeLimit: false,
+  });
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false });
   await app.register(rateLimit, {
     global: false,

@@ -14,6 +14,10 @@ import { openStore } from "../store/open-store.js";
 import { listGgufFiles } from "../engine/local-models.js";
 import { AgentDrafter } from "../runtime/agent-drafter.js";
 import { ModelsService } from "../runtime/models-service.js";
+import { createEmbeddingEngine } from "../engine/embedding-factory.js";
+import type { EmbeddingEngine } from "../engine/embedding-engine.js";
+import { Indexer } from "../knowledge/indexer.js";
+import { KnowledgeService } from "../knowledge/knowledge-service.js";
 import { buildApp } from "./app.js";
 import { defaultWebRoot } from "./static-web.js";
 import { Access } from "./authz.js";
@@ -46,7 +50,31 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   const engines = new CachingEngineProvider({ config, factories: defaultEngineFactories({ logger }) });
   const hub = new ReplyHub({ detachGraceMs: config.detachedReplyGraceMs });
   const agents = new AgentsService({ agents: store.agents });
-  const chat = new ChatService({ store, agents, engines, hub, logger });
+  // Loaded once, on first use; a failed load is retried by the next caller.
+  let embedding: Promise<EmbeddingEngine | undefined> | undefined;
+  const embedder = (): Promise<EmbeddingEngine | undefined> => {
+    embedding ??= createEmbeddingEngine({ config, logger }).catch((error: unknown) => {
+      embedding = undefined;
+      throw error;
+    });
+    return embedding;
+  };
+  const indexer = new Indexer({
+    repository: store.knowledge,
+    embedder,
+    chunking: { chunkTokens: config.knowledge.chunkTokens, overlapTokens: Math.min(config.knowledge.overlapTokens, Math.floor(config.knowledge.chunkTokens / 2)) },
+    workers: config.knowledge.workers,
+    ownsAllLeases: config.databaseUrl === undefined,
+    logger,
+  });
+  const knowledge = new KnowledgeService({
+    repository: store.knowledge,
+    indexer,
+    embedder,
+    limits: { maxFileBytes: config.knowledge.maxFileBytes, allowPrivateUrls: config.knowledge.allowPrivateUrls },
+    logger,
+  });
+  const chat = new ChatService({ store, agents, engines, hub, logger, knowledge });
   const audit = new AuditLog({ repository: store.audit, logger });
   const { signupMode, sessionTtlDays, secureCookies } = config.auth;
   const modelsDir = modelsDirOf(config);
@@ -60,7 +88,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     logger,
   });
   const services: AppServices = {
-    store, engines, agents, chat, hub, audit, models,
+    store, engines, agents, chat, hub, audit, models, knowledge,
     drafter: new AgentDrafter({ engines }),
     accounts: new AccountsService({ store, audit, defaultSignupMode: signupMode, sessionTtlDays }),
     credentials: new CredentialsService({ store, audit, sessionTtlDays }),
@@ -70,7 +98,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   };
 
   const webRoot = defaultWebRoot();
-  const app = await buildApp({ services, logger, bodyLimit: config.bodyLimitBytes, rateLimits: config.rateLimits, trustProxy: config.trustProxy, webRoot });
+  const app = await buildApp({ services, logger, bodyLimit: config.bodyLimitBytes, uploadLimitBytes: config.knowledge.maxFileBytes, rateLimits: config.rateLimits, trustProxy: config.trustProxy, webRoot });
   // Expired sessions are refused on sight; this only keeps the table from growing without end.
   const sweeper = setInterval(() => {
     store.sessions.deleteExpired(new Date().toISOString()).catch((error: unknown) => logger.warn({ err: error }, "could not delete expired sessions"));
@@ -80,6 +108,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     (error: unknown) => logger.error({ err: error }, "could not load the default model; requests will retry"),
   );
   if (options.waitForModel ?? true) await warming;
+  await indexer.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
@@ -94,10 +123,12 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
       closing ??= (async () => {
         clearInterval(sweeper);
         await hub.abortAll("The server is shutting down.");
+        await indexer[Symbol.asyncDispose]();
         await models[Symbol.asyncDispose]();
         await app.close();
         await warming;
         await engines[Symbol.asyncDispose]();
+        await (await embedding?.catch(() => undefined))?.[Symbol.asyncDispose]();
         await store[Symbol.asyncDispose]();
         lock?.release();
       })();

@@ -39,6 +39,8 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /** The handler reads the body itself (multipart uploads): no JSON body schema applies. */
+  upload?: true;
   /** Largest body for this route, in bytes, when it differs from the server's limit. */
   bodyLimit?: number;
   /** Documented responses: a JSON schema, an event stream (optionally JSON instead), a file, or null for no content. */
@@ -76,7 +78,9 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
         admit({ rule: spec.auth, principal, request });
         const params = spec.params ? parseWith(spec.params, request.params, "path parameters") : undefined;
         const query = spec.query ? parseWith(spec.query, request.query, "query parameters") : undefined;
-        const body = spec.body ? parseWith(spec.body, request.body === undefined ? {} : request.body, "request body") : refuseBody(request.body);
+        const body = spec.body
+          ? parseWith(spec.body, request.body === undefined ? {} : request.body, "request body")
+          : spec.upload ? undefined : refuseBody(request.body);
         const input = { params, query, body, principal } as GuardInput<Schema, Schema, Schema>;
         const resource = spec.guard ? await spec.guard(input) : undefined;
         const result = await spec.handler({ ...input, resource, request, reply });

@@ -5,6 +5,7 @@ import type { AuditLog } from "../runtime/auth/audit-log.js";
 import type { CredentialsService } from "../runtime/auth/credentials-service.js";
 import type { AgentDrafter } from "../runtime/agent-drafter.js";
 import type { ChatService } from "../runtime/chat-service.js";
+import type { KnowledgeService } from "../knowledge/knowledge-service.js";
 import type { ModelsService } from "../runtime/models-service.js";
 import type { ReplyHub } from "../runtime/reply-hub.js";
 import type { Store } from "../store/store.js";
@@ -19,6 +20,7 @@ export interface AppServices {
   drafter: AgentDrafter;
   models: ModelsService;
   chat: ChatService;
+  knowledge: KnowledgeService;
   hub: ReplyHub;
   accounts: AccountsService;
   credentials: CredentialsService;

@@ -79,14 +79,46 @@ function ftsQuery(terms: readonly string[]): string {
   return terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(" OR ");
 }
 
+/** The most matching chunks one lexical search scores; see `selectTerms`. */
+export const MAX_SCORED_CHUNKS = 8_000;
+
+/**
+ * FTS5 scores every chunk that matches before it can rank: a question with a common word (in a
+ * third of 100k chunks) cost ~130 ms. So: terms in half the chunks or more go (BM25 gives them no
+ * weight: FTS5 clamps their IDF to ~0); when the rest together appear in more than MAX_SCORED_CHUNKS
+ * chunks they join rarest first up to that, and at most that many matches are scored. Terms the vocabulary does
+ * not list as written (the index stores Porter stems) count as rare, so a term is never lost to a
+ * lookup miss. Low-information questions then rank a sample of their matches; specific ones are exact.
+ */
+export function selectTerms(terms: readonly string[], frequencies: ReadonlyMap<string, number>, chunks: number): string[] {
+  const ranked = terms.map((term) => ({ term, chunks: frequencies.get(term) ?? 0 })).sort((a, b) => a.chunks - b.chunks);
+  const useful = ranked.filter((entry) => entry.chunks < chunks / 2);
+  const pool = useful.length > 0 ? useful : ranked;
+  const chosen: string[] = [];
+  let covered = 0;
+  for (const entry of pool) {
+    if (chosen.length > 0 && covered + entry.chunks > MAX_SCORED_CHUNKS) break;
+    chosen.push(entry.term);
+    covered += entry.chunks;
+  }
+  return chosen;
+}
+
 const sqliteSearch: KnowledgeSearchDialect = {
   async lexical(db, input) {
+    const [{ rows: counts }, { rows: total }] = await Promise.all([
+      sql<{ term: string; doc: number }>`select term, doc from knowledge_fts_vocab where term in (${sql.join(input.terms)})`.execute(db),
+      sql<{ chunks: number }>`select count(*) as chunks from knowledge_chunks`.execute(db),
+    ]);
+    const terms = selectTerms(input.terms, new Map(counts.map((row) => [row.term, Number(row.doc)])), Number(total[0]?.chunks ?? 0));
     // bm25() is lower-is-better; the title and heading weigh more than body text.
     const { rows } = await sql<{ seq: number; score: number }>`
-      select c.seq as seq, -bm25(knowledge_fts, 3.0, 2.0, 1.0) as score
-      from knowledge_fts join knowledge_chunks c on c.seq = knowledge_fts.rowid
-      where knowledge_fts match ${ftsQuery(input.terms)} and c.agent_id = ${input.agentId}
-      order by bm25(knowledge_fts, 3.0, 2.0, 1.0) limit ${input.limit}`.execute(db);
+      select m.seq as seq, -m.rank as score from (
+        select knowledge_fts.rowid as seq, bm25(knowledge_fts, 3.0, 2.0, 1.0) as rank
+        from knowledge_fts join knowledge_chunks c on c.seq = knowledge_fts.rowid
+        where knowledge_fts match ${ftsQuery(terms)} and c.agent_id = ${input.agentId}
+        limit ${MAX_SCORED_CHUNKS}
+      ) m order by m.rank limit ${input.limit}`.execute(db);
     return rows;
   },
 
