@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AtelierError, type ChatMessage } from "../contracts/index.js";
-import { assemblePrompt, replyReserve } from "./prompt.js";
+import { assemblePrompt, REFERENCE_SHARE, replyReserve } from "./prompt.js";
 
 /** One token per word plus 3 per message for the template, like a real chat format's overhead. */
 const countWords = async (messages: readonly ChatMessage[]) =>
@@ -62,5 +62,28 @@ describe("assemblePrompt", () => {
 
   it("refuses an empty history", async () => {
     await expect(assemblePrompt({ system: "p", history: [], contextSize: 100, replyTokens: 10, countTokens: countWords })).rejects.toThrow(AtelierError);
+  });
+
+  it("puts in as many reference passages as fit their share of the budget, before history", async () => {
+    const wrap = (content: string, count: number) => `${Array.from({ length: count }, () => words(40, "passage")).join(" ")} ${content}`;
+    // Budget 500 - 100 = 400 tokens; passages may take the persona + question + passages up to 300.
+    const plan = await assemblePrompt({
+      system: "persona", history: history(9, 10), contextSize: 500, replyTokens: 100, countTokens: countWords,
+      reference: { count: 10, wrap },
+    });
+    const fitting = Math.floor((Math.floor(400 * REFERENCE_SHARE) - 4 - 13) / 40);
+    expect(plan.referenceCount).toBe(fitting);
+    expect(plan.messages.at(-1)!.content).toBe(wrap(words(10, "m8"), fitting));
+    expect(plan.promptTokens).toBeLessThanOrEqual(400);
+    expect(plan.droppedMessages).toBeGreaterThan(0);
+  });
+
+  it("answers without passages when not even one fits", async () => {
+    const plan = await assemblePrompt({
+      system: "persona", history: history(1, 10), contextSize: 200, replyTokens: 100, countTokens: countWords,
+      reference: { count: 3, wrap: (content, count) => `${words(count * 500, "p")} ${content}` },
+    });
+    expect(plan.referenceCount).toBe(0);
+    expect(plan.messages.at(-1)!.content).toBe(words(10, "m0"));
   });
 });
