@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +81,25 @@ describe("the atelier CLI against the real server and engine", () => {
     expect((await atelier(["agent", "delete", "gone-soon"])).code).toBe(1);
     expect((await atelier(["agent", "delete", "gone-soon", "--yes"])).code).toBe(0);
     expect((await server.json("GET", "/api/agents/gone-soon")).status).toBe(404);
+  });
+
+  it("adds files to an agent's knowledge, waits for indexing, and finds a passage", async () => {
+    await atelier(["agent", "create", "--name", "Bo the Baker"]);
+    const faq = path.join(server.dataDir, "a.md");
+    const prices = path.join(server.dataDir, "b.csv");
+    writeFileSync(faq, "# Harbour Bakery\n\n## Opening hours\nWe open at seven and bake saffron buns every Saturday.\n");
+    writeFileSync(prices, "item,price\nCardamom bun,3.50\nSourdough loaf,6.00\n");
+    const added = await atelier(["knowledge", "add", "bo-the-baker", faq, prices]);
+    expect(added.stderr).not.toMatch(/error|failed|not added/);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^a\.md +ready +[1-9]/m);
+    expect(added.stdout).toMatch(/^b\.csv +ready +[1-9]/m);
+
+    const found = await atelier(["knowledge", "search", "bo-the-baker", "saffron", "buns"]);
+    expect(found.code).toBe(0);
+    expect(found.stdout).toMatch(/^1\. a\.md › Harbour Bakery › Opening hours\n {3}We open at seven and bake saffron buns every Saturday\.$/m);
+    const listed = await atelier(["knowledge", "list", "bo-the-baker", "--json"]);
+    expect((JSON.parse(listed.stdout) as { name: string }[]).map((source) => source.name).sort()).toEqual(["a.md", "b.csv"]);
   });
 
   it("without an API key reports the server's 401 with how to get a key", async () => {

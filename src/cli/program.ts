@@ -4,6 +4,7 @@ import { explainUnauthorized } from "./auth-hint.js";
 import { registerBackupCommands } from "./commands/backup.js";
 import { registerAgentCommands } from "./commands/agent.js";
 import { registerChatCommand } from "./commands/chat.js";
+import { registerKnowledgeCommands } from "./commands/knowledge.js";
 import { registerModelsCommands } from "./commands/models.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerStatusCommand } from "./commands/status.js";
@@ -57,6 +58,7 @@ Set ATELIER_DEBUG=1 to see stack traces.`,
   registerServeCommand(program, context);
   registerAgentCommands(program, context);
   registerChatCommand(program, context);
+  registerKnowledgeCommands(program, context);
   registerModelsCommands(program, context);
   registerStatusCommand(program, context);
   registerUserCommands(program, context);
