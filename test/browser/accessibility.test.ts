@@ -20,9 +20,26 @@ beforeAll(async () => {
   agent = (await server.json<Agent>("POST", "/api/agents", {
     name: "Lily", tagline: "Stories on request", greetings: ["Hello! Want a story?"], traits: ["kind"], model: { maxTokens: 24 },
   })).body;
+  // Knowledge first, so the stored reply carries citations (its Sources list is audited with the chat) and
+  // the knowledge page lists a ready and a failed source.
+  await addKnowledge(agent.id, { "stories.md": "# Story ideas\n\nA short story about a kind cat who finds a red ball.\n", "broken.pdf": "not a pdf" });
   conversationId = (await server.json<{ conversation: { id: string } }>("POST", "/api/conversations", { agentId: agent.id })).body.conversation.id;
   await server.json("POST", `/api/conversations/${conversationId}/messages`, { content: "Tell me a *short* story", stream: false });
 });
+
+async function addKnowledge(agentId: string, files: Record<string, string>): Promise<void> {
+  const form = new FormData();
+  for (const [name, text] of Object.entries(files)) form.append("files", new Blob([text]), name);
+  const response = await fetch(`${server.url}/api/agents/${agentId}/knowledge`, { method: "POST", headers: server.auth, body: form });
+  expect(response.status).toBe(201);
+  for (let tries = 0; tries < 300; tries++) {
+    const { body } = await server.json<{ sources: Array<{ status: string }> }>("GET", `/api/agents/${agentId}/knowledge`);
+    if (body.sources.every((source) => source.status === "ready" || source.status === "failed")) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("knowledge indexing did not finish");
+}
+
 afterAll(async () => {
   await browser?.close();
   await server?.close();
@@ -35,6 +52,13 @@ const PAGES: Array<{ name: string; path: () => string; ready: (page: Page) => Pr
   { name: "editor", path: () => `/agents/${agent.id}/edit`, ready: (page) => page.getByRole("log").getByText("Want a story?").waitFor() },
   { name: "chat", path: () => `/agents/${agent.id}/chat/${conversationId}`, ready: (page) => page.getByRole("button", { name: "Regenerate" }).waitFor() },
   { name: "models", path: () => "/models", ready: (page) => page.getByRole("heading", { name: "Model per agent" }).waitFor() },
+  { name: "knowledge", path: () => `/agents/${agent.id}/knowledge`, ready: async (page) => {
+    // A failed source and a search with marked words, so their colours are audited too.
+    await page.getByText("Failed", { exact: true }).waitFor();
+    await page.getByLabel("Question").fill("a short story");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByRole("list", { name: "Retrieved passages" }).locator("mark").first().waitFor();
+  } },
 ];
 
 describe.each(["light", "dark"] as const)("%s theme", (colorScheme) => {

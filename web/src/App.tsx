@@ -17,6 +17,7 @@ const lazyCreate = async () => ({ Component: (await import("./pages/CreatePage.j
 const lazyEditor = async () => ({ Component: (await import("./pages/EditorPage.js")).EditorPage });
 const lazyChat = async () => ({ Component: (await import("./chat/index.js")).ChatPage });
 const lazyModels = async () => ({ Component: (await import("./pages/ModelsPage.js")).ModelsPage });
+const lazyKnowledge = async () => ({ Component: (await import("./pages/knowledge/KnowledgePage.js")).KnowledgePage });
 
 const router = createBrowserRouter([
   {
@@ -29,6 +30,7 @@ const router = createBrowserRouter([
           { path: "/", element: <HomePage /> },
           { path: "/agents/new", lazy: lazyCreate },
           { path: "/agents/:agentId/edit", lazy: lazyEditor },
+          { path: "/agents/:agentId/knowledge", lazy: lazyKnowledge },
           { path: "/agents/:agentId/chat", lazy: lazyChat },
           { path: "/agents/:agentId/chat/:conversationId", lazy: lazyChat },
           { path: "/models", lazy: lazyModels },

@@ -1,4 +1,6 @@
+import { useMemo } from "react";
 import type { Message } from "../../../src/contracts/chat.js";
+import { citeTargets, SourceList } from "./Citations.js";
 import { CopyButton } from "./CopyButton.js";
 import { Markdown } from "./Markdown.js";
 import { MessageDetails } from "./MessageDetails.js";
@@ -19,6 +21,8 @@ export function MessageItem({ message, agentName, streaming, unsent, onRegenerat
   const author = fromAgent ? agentName : "You";
   const note = replyNote(message, streaming);
   const empty = message.content === "";
+  const citations = fromAgent ? message.citations : [];
+  const cite = useMemo(() => citeTargets(message.id, citations), [message.id, citations]);
   return (
     <article className={`chat-message chat-message--${fromAgent ? "agent" : "user"}`} aria-label={`${author} said`}>
       <div className="chat-message__author">{author}</div>
@@ -28,9 +32,10 @@ export function MessageItem({ message, agentName, streaming, unsent, onRegenerat
         ) : empty && note !== null ? (
           <span className="chat-message__empty">No text was written.</span>
         ) : (
-          <Markdown text={message.content} />
+          <Markdown text={message.content} cite={cite} />
         )}
       </div>
+      <SourceList messageId={message.id} citations={citations} />
       {(note !== null || unsent !== null) && (
         <p className={`chat-message__note${note === "This reply failed" || unsent === "failed" ? " chat-message__note--danger" : ""}`}>
           {unsent === "sending" ? "Sending…" : unsent === "failed" ? "Not sent" : note}

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { StreamedChatEvent } from "../../../src/client/http-client.js";
 import { AtelierError } from "../../../src/contracts/errors.js";
 import type { Message } from "../../../src/contracts/chat.js";
+import type { Citation } from "../../../src/contracts/knowledge.js";
 import { api } from "../api.js";
 import { visibleMessages } from "./format.js";
 
@@ -111,6 +112,12 @@ export function useChat(conversationId: string | undefined): Chat {
           case "text-delta":
             setMessages((list) => update(list, event.messageId, (message) => ({ ...message, content: message.content + event.delta })));
             return;
+          case "source-cited": {
+            const { index, sourceId, chunkId, title, heading, excerpt } = event;
+            const citation = { index, sourceId, chunkId, title, heading, excerpt };
+            setMessages((list) => update(list, event.messageId, (message) => ({ ...message, citations: cite(message.citations, citation) })));
+            return;
+          }
           case "message-end": {
             const { finishReason, usage, firstTokenMs, durationMs } = event;
             const status = finishReason === "stop" || finishReason === "length" ? "complete" : "incomplete";
@@ -226,12 +233,18 @@ function started(list: Message[], event: Extract<StreamedChatEvent, { type: "mes
     firstTokenMs: null,
     durationMs: null,
     replacedBy: null,
+    citations: [],
   };
   return [...next, reply];
 }
 
 function markStopped(setMessages: (update: (list: Message[]) => Message[]) => void, replyId: string): void {
   setMessages((list) => update(list, replyId, (message) => ({ ...message, status: "incomplete", finishReason: "aborted" })));
+}
+
+/** Adds a streamed citation, in marker order; a replayed one (after re-attaching) replaces its earlier copy. */
+function cite(citations: readonly Citation[], citation: Citation): Citation[] {
+  return [...citations.filter((existing) => existing.index !== citation.index), citation].sort((a, b) => a.index - b.index);
 }
 
 function update(list: Message[], id: string, change: (message: Message) => Message): Message[] {
@@ -255,5 +268,6 @@ function localUserMessage(conversationId: string, turn: Extract<RetryAction, { k
     firstTokenMs: null,
     durationMs: null,
     replacedBy: null,
+    citations: [],
   };
 }

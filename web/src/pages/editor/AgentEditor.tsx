@@ -66,9 +66,14 @@ export function AgentEditor(props: EditorProps) {
           <p>{agent ? `Version ${agent.version} · @${agent.handle}` : "Review everything, then save. Nothing is saved until you do."}</p>
         </div>
         {agent && (
-          <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/chat`} variant="secondary">
-            Open full chat
-          </ButtonLink>
+          <div className="button-row">
+            <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/knowledge`} variant="secondary">
+              Knowledge
+            </ButtonLink>
+            <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/chat`} variant="secondary">
+              Open full chat
+            </ButtonLink>
+          </div>
         )}
       </div>
       {"source" in props && !agent && (
