@@ -40,10 +40,12 @@ afterAll(async () => {
 function databaseFingerprint(): Record<string, string> {
   const database = new Database(path.join(server.dataDir, "atelier.db"), { readonly: true });
   try {
-    const tables = database.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all() as string[];
+    // Virtual tables (full-text, vectors) keep their rows in shadow tables, which are listed; some of
+    // those are WITHOUT ROWID, so rows are put in order here rather than by rowid.
+    const tables = database.prepare("select name from sqlite_master where type = 'table' and sql not like 'CREATE VIRTUAL%' order by name").pluck().all() as string[];
     return Object.fromEntries(tables.map((table) => {
-      const rows = database.prepare(`select * from "${table}" order by rowid`).raw().all();
-      return [table, `${rows.length} rows, ${createHash("sha256").update(JSON.stringify(rows)).digest("hex").slice(0, 16)}`];
+      const rows = (database.prepare(`select * from "${table}"`).raw().all() as unknown[]).map((row) => JSON.stringify(row, (_key, value: unknown) => (Buffer.isBuffer(value) ? value.toString("hex") : value))).sort();
+      return [table, `${rows.length} rows, ${createHash("sha256").update(rows.join("\n")).digest("hex").slice(0, 16)}`];
     }));
   } finally {
     database.close();

@@ -19,7 +19,7 @@ const SECTIONS = 120;
 /** A long handbook: each file a few hundred chunks, so a kill lands in the middle of the queue. */
 function handbook(file: number): string {
   const sections = Array.from({ length: SECTIONS }, (_, section) =>
-    `## Topic ${file}-${section}\n${`Paragraph about procedure ${section} of handbook ${file}, with words worth indexing. `.repeat(40)}`);
+    `## Topic ${file}-${section}\n${`Paragraph about procedure ${section} of handbook ${file}, with words worth indexing. `.repeat(40)} Codeword h${file}s${section}.`);
   return `# Handbook ${file}\n\n${sections.join("\n\n")}`;
 }
 
@@ -86,7 +86,7 @@ describe("kill -9 while indexing", () => {
       } finally {
         database.close();
       }
-      const hits = await client.searchKnowledge(agent.id, { q: "Topic 7-33" });
+      const hits = await client.searchKnowledge(agent.id, { q: "codeword h7s33" });
       expect(hits.passages[0]?.heading).toContain("Topic 7-33");
     } finally {
       second.child.kill("SIGKILL");

@@ -17,7 +17,7 @@ import type { Indexer } from "./indexer.js";
 import { detectFormat } from "./parse/index.js";
 import { fuseRankings, queryTerms } from "./query-terms.js";
 
-/** Each ranked list fuses this many candidates; more costs time, fewer loses passages ranked low in one list. */
+/** The lexical list fuses this many candidates; more costs time, fewer loses passages ranked low in it. */
 const FUSION_DEPTH = 20;
 
 export interface IncomingFile {
@@ -122,7 +122,7 @@ export class KnowledgeService {
     if (embedder) {
       // A failing embedding model costs the vector half of the search, never the answer.
       vector = embedder.embed([question]).then(([embedded]) =>
-        embedded ? repository.searchVectors({ agentId, model: embedder.modelId, vector: embedded, limit: depth }) : [])
+        embedded ? repository.searchVectors({ agentId, model: embedder.modelId, vector: embedded, limit }) : [])
         .catch((error: unknown) => {
           this.#options.logger.warn({ err: error, agentId }, "vector search failed; answering from lexical search");
           return [];

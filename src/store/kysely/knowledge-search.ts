@@ -29,7 +29,7 @@ export function knowledgeSearchFor(dialect: SchemaDialect): KnowledgeSearchDiale
  * scan ~7 ms; asking for a few times more candidates than wanted keeps what the coarse step misses small.
  */
 export function candidatesFor(limit: number): number {
-  return Math.min(64, Math.max(32, limit * 4));
+  return Math.min(64, Math.max(24, limit * 3));
 }
 
 /** One sign bit per dimension, most significant bit first (sqlite-vec's bit vector layout). */
@@ -80,23 +80,21 @@ function ftsQuery(terms: readonly string[]): string {
 }
 
 /** The most matching chunks one lexical search scores; see `selectTerms`. */
-export const MAX_SCORED_CHUNKS = 8_000;
+export const MAX_SCORED_CHUNKS = 2_000;
 
 /**
  * FTS5 scores every chunk that matches before it can rank: a question with a common word (in a
- * third of 100k chunks) cost ~130 ms. So: terms in half the chunks or more go (BM25 gives them no
- * weight: FTS5 clamps their IDF to ~0); when the rest together appear in more than MAX_SCORED_CHUNKS
- * chunks they join rarest first up to that, and at most that many matches are scored. Terms the vocabulary does
- * not list as written (the index stores Porter stems) count as rare, so a term is never lost to a
- * lookup miss. Low-information questions then rank a sample of their matches; specific ones are exact.
+ * third of 100k chunks) cost ~130 ms here. So each term's chunks are counted first, stopping at
+ * MAX_SCORED_CHUNKS; terms that match that many or more are left out while rarer ones together stay
+ * within it (rarest first: BM25 weighs a common term little anyway), and at most that many matches
+ * are scored. Specific questions rank exactly; a question of common words alone ranks a sample of
+ * its matches.
  */
-export function selectTerms(terms: readonly string[], frequencies: ReadonlyMap<string, number>, chunks: number): string[] {
-  const ranked = terms.map((term) => ({ term, chunks: frequencies.get(term) ?? 0 })).sort((a, b) => a.chunks - b.chunks);
-  const useful = ranked.filter((entry) => entry.chunks < chunks / 2);
-  const pool = useful.length > 0 ? useful : ranked;
+export function selectTerms(terms: readonly string[], frequencies: ReadonlyMap<string, number>): string[] {
+  const ranked = terms.map((term) => ({ term, chunks: frequencies.get(term) ?? 0 })).filter((entry) => entry.chunks > 0).sort((a, b) => a.chunks - b.chunks);
   const chosen: string[] = [];
   let covered = 0;
-  for (const entry of pool) {
+  for (const entry of ranked) {
     if (chosen.length > 0 && covered + entry.chunks > MAX_SCORED_CHUNKS) break;
     chosen.push(entry.term);
     covered += entry.chunks;
@@ -106,11 +104,14 @@ export function selectTerms(terms: readonly string[], frequencies: ReadonlyMap<s
 
 const sqliteSearch: KnowledgeSearchDialect = {
   async lexical(db, input) {
-    const [{ rows: counts }, { rows: total }] = await Promise.all([
-      sql<{ term: string; doc: number }>`select term, doc from knowledge_fts_vocab where term in (${sql.join(input.terms)})`.execute(db),
-      sql<{ chunks: number }>`select count(*) as chunks from knowledge_chunks`.execute(db),
-    ]);
-    const terms = selectTerms(input.terms, new Map(counts.map((row) => [row.term, Number(row.doc)])), Number(total[0]?.chunks ?? 0));
+    const frequencies = new Map<string, number>();
+    for (const term of input.terms) {
+      const { rows } = await sql<{ chunks: number }>`
+        select count(*) as chunks from (select rowid from knowledge_fts where knowledge_fts match ${ftsQuery([term])} limit ${MAX_SCORED_CHUNKS + 1})`.execute(db);
+      frequencies.set(term, Number(rows[0]?.chunks ?? 0));
+    }
+    const terms = selectTerms(input.terms, frequencies);
+    if (terms.length === 0) return [];
     // bm25() is lower-is-better; the title and heading weigh more than body text.
     const { rows } = await sql<{ seq: number; score: number }>`
       select m.seq as seq, -m.rank as score from (

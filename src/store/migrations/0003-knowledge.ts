@@ -88,8 +88,6 @@ export function knowledgeSchema(dialect: SchemaDialect): Migration {
           content = 'knowledge_chunks', content_rowid = 'seq',
           tokenize = 'porter unicode61 remove_diacritics 2'
         )`.execute(db);
-        // How many chunks hold each term: lexical search scores its rarest terms first (see knowledge-search.ts).
-        await sql`create virtual table knowledge_fts_vocab using fts5vocab(knowledge_fts, 'row')`.execute(db);
         await sql`create trigger knowledge_chunks_fts_insert after insert on knowledge_chunks begin
           insert into knowledge_fts (rowid, title, heading, text) values (new.seq, new.title, new.heading, new.text);
         end`.execute(db);
@@ -110,7 +108,6 @@ export function knowledgeSchema(dialect: SchemaDialect): Migration {
         // Vector tables were made at runtime, one per dimension count, each with its delete trigger.
         const { rows } = await sql<{ name: string }>`select name from sqlite_schema where type = 'table' and name glob 'knowledge_vec_[0-9]*' and sql like 'CREATE VIRTUAL%'`.execute(db);
         for (const { name } of rows) await sql`drop table ${sql.table(name)}`.execute(db);
-        await sql`drop table knowledge_fts_vocab`.execute(db);
         await sql`drop table knowledge_fts`.execute(db);
       }
       await db.schema.alterTable("messages").dropColumn("citations").execute();
