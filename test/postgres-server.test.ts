@@ -6,6 +6,7 @@ import { AtelierError, type Agent, type ConversationWithMessages } from "../src/
 import { startPostgres, type TestPostgres } from "./support/postgres.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
 import { collectSse, replyText } from "./support/sse.js";
+import { AtelierClient } from "../src/client/index.js";
 
 let postgres: TestPostgres;
 const servers: TestServer[] = [];
@@ -54,6 +55,39 @@ describe("the server on PostgreSQL", () => {
     expect((await second.json<ConversationWithMessages>("GET", `/api/conversations/${conversationId}`)).body).toEqual(before);
     expect((await second.json<Agent>("GET", `/api/agents/${agent.id}`)).body.name).toBe("Pat the Postgres");
     for (const dataDir of [first.dataDir, second.dataDir]) expect(existsSync(path.join(dataDir, "atelier.db"))).toBe(false);
+  });
+});
+
+describe("knowledge on PostgreSQL", () => {
+  it("two servers on one database index uploads once between them, search them, and ground replies", async () => {
+    const [first, second] = await Promise.all([startOnPostgres(), startOnPostgres()]);
+    const client = new AtelierClient({ baseUrl: first.url, headers: first.auth });
+    const agent = await client.createAgent({ name: "Kim the Knowledgeable", model: { maxTokens: 8 } });
+    const files = Array.from({ length: 6 }, (_, index) => ({
+      name: `guide-${index}.md`,
+      data: new TextEncoder().encode(`# Guide ${index}\n\n## Parking\nVisitors park on level ${index} of the harbour garage.\n\n## Tea\nOolong number ${index} is brewed at 90 degrees.`),
+    }));
+    await client.addKnowledgeFiles(agent.id, files);
+    // Both servers' indexers take from the same queue (FOR UPDATE SKIP LOCKED); each source is indexed once.
+    let sources = await client.listKnowledge(agent.id);
+    for (let attempt = 0; attempt < 600 && !sources.every((source) => source.status === "ready"); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      sources = await client.listKnowledge(agent.id);
+    }
+    expect(sources.map((source) => source.status)).toEqual(Array(6).fill("ready"));
+    expect(sources.every((source) => source.chunkCount === 2)).toBe(true);
+
+    const viaSecond = new AtelierClient({ baseUrl: second.url, headers: second.auth });
+    const result = await viaSecond.searchKnowledge(agent.id, { q: "where do visitors park in the garage" });
+    expect(result.mode).toBe("lexical");
+    expect(result.passages[0]).toMatchObject({ heading: expect.stringContaining("Parking") });
+    const oolong = await viaSecond.searchKnowledge(agent.id, { q: "oolong brewing degrees" });
+    expect(oolong.passages[0]?.heading).toContain("Tea");
+
+    const { conversation } = await client.createConversation({ agentId: agent.id });
+    const turn = await client.sendMessage(conversation.id, "Where can I park?");
+    expect(turn.reply.citations.length).toBeGreaterThan(0);
+    expect(turn.reply.citations[0]?.heading).toContain("Parking");
   });
 });
 
