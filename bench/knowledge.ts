@@ -3,10 +3,11 @@
  * and hybrid search latency (BM25 + vectors, fused) at 10k and 100k chunks, in SQLite on local disk.
  */
 import path from "node:path";
-import type { EmbeddingEngine } from "../src/engine/embedding-engine.js";
+import { unitVector, type EmbeddingEngine } from "../src/engine/embedding-engine.js";
 import { Indexer } from "../src/knowledge/indexer.js";
 import { KnowledgeService } from "../src/knowledge/knowledge-service.js";
 import { newId } from "../src/runtime/ids.js";
+import { silentLogger as silent } from "../src/runtime/logger.js";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../src/store/store.js";
 import type { Benchmark, BenchContext } from "./lib/benchmark.js";
@@ -15,7 +16,6 @@ import { median, percentile } from "./lib/stats.js";
 
 const DIMENSIONS = 384;
 const QUERIES = 300;
-const silent = { info() {}, warn() {}, error() {}, debug() {} } as never;
 
 /** A deterministic generator, so every run searches the same corpus with the same questions. */
 function random(seed: number): () => number {
@@ -51,16 +51,8 @@ function vocabulary(next: () => number): { words: string[]; pick: () => string }
   return { words, pick };
 }
 
-function unitVector(next: () => number): Float32Array {
-  const vector = new Float32Array(DIMENSIONS);
-  let norm = 0;
-  for (let index = 0; index < DIMENSIONS; index++) {
-    const value = next() - 0.5;
-    vector[index] = value;
-    norm += value * value;
-  }
-  norm = Math.sqrt(norm);
-  return vector.map((value) => value / norm);
+function randomUnitVector(next: () => number): Float32Array {
+  return unitVector(Array.from({ length: DIMENSIONS }, () => next() - 0.5));
 }
 
 /** Answers instantly: the search is measured, not an embedding model (see the notes). */
@@ -69,7 +61,7 @@ class InstantEmbedder implements EmbeddingEngine {
   readonly dimensions = DIMENSIONS;
   readonly #next = random(99);
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    return texts.map(() => unitVector(this.#next));
+    return texts.map(() => randomUnitVector(this.#next));
   }
   async [Symbol.asyncDispose](): Promise<void> {}
 }
@@ -133,7 +125,7 @@ async function fillCorpus(store: Store, agentId: string, count: number, seed: nu
     for (;;) {
       const batch = await store.knowledge.chunksToEmbed(source.id, "bench-embedder", 500);
       if (batch.length === 0) break;
-      await store.knowledge.saveEmbeddings(claimed.lease, { agentId, model: "bench-embedder", vectors: batch.map((chunk) => ({ seq: chunk.seq, vector: unitVector(next) })) });
+      await store.knowledge.saveEmbeddings(claimed.lease, { agentId, model: "bench-embedder", vectors: batch.map((chunk) => ({ seq: chunk.seq, vector: randomUnitVector(next) })) });
     }
     await store.knowledge.finish(claimed.lease, { outcome: { status: "ready", embeddingModel: "bench-embedder" }, now: new Date().toISOString() });
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, ChatMessage } from "../contracts/index.js";
 import type { ChatEngine, ChatRequest, EngineEvent, EngineProvider } from "../engine/chat-engine.js";
 import { AgentsService } from "../runtime/agents-service.js";
+import { silentLogger } from "../runtime/logger.js";
 import { ChatService } from "../runtime/chat-service.js";
 import { renderPersona } from "../runtime/persona.js";
 import { ReplyHub } from "../runtime/reply-hub.js";
@@ -65,7 +66,7 @@ describe("grounded turns", () => {
     agents = new AgentsService({ agents: store.agents });
     const harness = knowledgeHarness(store);
     dispose = () => harness.indexer[Symbol.asyncDispose]();
-    chat = new ChatService({ store, agents, engines, hub: new ReplyHub({ detachGraceMs: 0 }), logger: harness.logger, knowledge: harness.service });
+    chat = new ChatService({ store, agents, engines, hub: new ReplyHub({ detachGraceMs: 0 }), logger: silentLogger, knowledge: harness.service });
     desk = await agents.create({ name: "Returns Desk", instructions: "Answer questions about returns politely." }, null);
     await harness.add(desk.id, [{ name: "policy.md", text: POLICY }]);
   });

@@ -5,6 +5,7 @@ import { LlamaCppEmbeddingEngine } from "../engine/llama-cpp/llama-embedding.js"
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { knowledgeHarness } from "./testing/knowledge-harness.js";
+import { waitForIndexing } from "./testing/wait-for-indexing.js";
 
 /** A second "model": 16 dimensions from the text's characters, so a change of model is visible. */
 class CharacterEmbedder implements EmbeddingEngine {
@@ -66,12 +67,10 @@ describe("hybrid retrieval with a real embedding model", () => {
     const harness = knowledgeHarness(store, { embedder: new CharacterEmbedder() });
     try {
       await harness.indexer.start();
-      for (let attempt = 0; attempt < 500; attempt++) {
-        const sources = await harness.service.list(agentId);
-        if (sources.every((source) => source.status === "ready" && source.embeddingModel === "characters-16")) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const sources = await harness.service.list(agentId);
+      const sources = await waitForIndexing(() => harness.service.list(agentId), {
+        done: (all) => all.every((source) => source.status === "ready" && source.embeddingModel === "characters-16"),
+        intervalMs: 10,
+      });
       expect(sources.map((source) => source.embeddingModel)).toEqual(["characters-16", "characters-16"]);
       const result = await harness.service.search(agentId, "rye loaf", 5);
       expect(result.passages.some((passage) => passage.vectorRank !== null)).toBe(true);

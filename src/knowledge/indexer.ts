@@ -166,7 +166,7 @@ export class Indexer {
   async #embed(source: KnowledgeSource, lease: SourceLease, embedder: EmbeddingEngine, signal: AbortSignal): Promise<boolean> {
     const { repository } = this.#options;
     const total = (await repository.getSource(source.id))?.chunkCount ?? 0;
-    let done = total - (await repository.chunksToEmbed(source.id, embedder.modelId, total + 1)).length;
+    let done = total - (await repository.countChunksToEmbed(source.id, embedder.modelId));
     for (;;) {
       if (!(await this.#progress(lease, { phase: "embedding", done, total }))) return false;
       await yieldToEventLoop();

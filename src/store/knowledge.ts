@@ -78,6 +78,8 @@ export interface KnowledgeRepository {
   reportProgress(lease: SourceLease, input: { progress: SourceProgress; leaseUntil: string; now: string }): Promise<boolean>;
   /** Replaces every chunk of the source at once (and drops their vectors); false when the lease was lost. */
   replaceChunks(lease: SourceLease, input: { chunks: readonly NewChunk[]; title: string; now: string }): Promise<boolean>;
+  /** How many chunks of the source have no vector from `model` yet. */
+  countChunksToEmbed(sourceId: string, model: string): Promise<number>;
   /** Chunks of the source without a vector from `model`, in position order. */
   chunksToEmbed(sourceId: string, model: string, limit: number): Promise<Array<{ seq: number; heading: string; text: string }>>;
   /** Stores vectors (unit length, all of one size); false when the lease was lost. */

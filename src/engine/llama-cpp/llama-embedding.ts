@@ -1,7 +1,7 @@
 import path from "node:path";
 import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbeddingContext, type LlamaModel, type Token } from "node-llama-cpp";
 import { AtelierError } from "../../contracts/index.js";
-import type { EmbeddingEngine } from "../embedding-engine.js";
+import { embeddingAbortedError, unitVector, type EmbeddingEngine } from "../embedding-engine.js";
 import { disposedError, toEngineError } from "./engine-errors.js";
 import { assertModelFile, defaultThreadCount, MAX_DEFAULT_CONTEXT, positiveInteger, type GpuSetting } from "./load-options.js";
 
@@ -104,7 +104,7 @@ export class LlamaCppEmbeddingEngine implements EmbeddingEngine {
       const vectors: Float32Array[] = [];
       for (const text of texts) {
         this.assertUsable();
-        if (signal?.aborted) throw abortedError();
+        if (signal?.aborted) throw embeddingAbortedError();
         vectors.push(await this.embedOne(text));
       }
       return vectors;
@@ -160,25 +160,14 @@ export class LlamaCppEmbeddingEngine implements EmbeddingEngine {
   }
 }
 
-/** The vector scaled to length 1, so a dot product is the cosine; a zero vector stays zero. */
-function unitVector(values: ArrayLike<number>): Float32Array {
-  const vector = Float32Array.from(values);
-  let sum = 0;
-  for (const value of vector) sum += value * value;
-  const norm = Math.sqrt(sum);
-  return norm > 0 && Number.isFinite(norm) ? vector.map((value) => value / norm) : vector;
-}
 
-function abortedError(): AtelierError {
-  return new AtelierError("aborted", "Computing embeddings was cancelled.");
-}
 
 /** Waits for promise, rejecting with `aborted` as soon as the signal fires. */
 function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortedError());
+  if (signal.aborted) return Promise.reject(embeddingAbortedError());
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError());
+    const onAbort = (): void => reject(embeddingAbortedError());
     signal.addEventListener("abort", onAbort, { once: true });
     void promise.then(() => {
       signal.removeEventListener("abort", onAbort);

@@ -4,7 +4,7 @@
  */
 import OpenAI, { APIError } from "openai";
 import { AtelierError } from "../../contracts/index.js";
-import type { EmbeddingEngine } from "../embedding-engine.js";
+import { embeddingAbortedError, unitVector, type EmbeddingEngine } from "../embedding-engine.js";
 import { mapRequestError, withNormalizedErrorBodies, type UpstreamContext } from "./errors.js";
 
 export interface OpenAICompatibleEmbeddingEngineOptions {
@@ -72,7 +72,7 @@ export class OpenAICompatibleEmbeddingEngine implements EmbeddingEngine {
     const vectors: Float32Array[] = [];
     // One batch at a time: a knowledge import should not flood a server that also serves chat.
     for (let start = 0; start < texts.length; start += EMBEDDING_BATCH_SIZE) {
-      if (options.signal?.aborted) throw abortedError();
+      if (options.signal?.aborted) throw embeddingAbortedError();
       const batch = await this.#embedFitting(texts.slice(start, start + EMBEDDING_BATCH_SIZE), options.signal);
       for (const values of batch) {
         if (values.length !== this.dimensions) {
@@ -126,7 +126,7 @@ export class OpenAICompatibleEmbeddingEngine implements EmbeddingEngine {
       );
       return this.#inOrder(response.data, texts.length);
     } catch (error) {
-      if (signal?.aborted) throw abortedError();
+      if (signal?.aborted) throw embeddingAbortedError();
       this.#assertUsable();
       throw this.#mapError(error);
     } finally {
@@ -193,15 +193,4 @@ function isTooLong(error: unknown): boolean {
   return AtelierError.is(error, "context_overflow") || (AtelierError.is(error, "upstream_error") && TOO_LONG.test(error.message));
 }
 
-function abortedError(): AtelierError {
-  return new AtelierError("aborted", "Computing embeddings was cancelled.");
-}
 
-/** The vector scaled to length 1, so a dot product is the cosine; a zero vector stays zero. */
-function unitVector(values: readonly number[]): Float32Array {
-  const vector = Float32Array.from(values);
-  let sum = 0;
-  for (const value of vector) sum += value * value;
-  const norm = Math.sqrt(sum);
-  return norm > 0 && Number.isFinite(norm) ? vector.map((value) => value / norm) : vector;
-}

@@ -1,9 +1,10 @@
 import type { EmbeddingEngine } from "../../engine/embedding-engine.js";
+import { silentLogger as silent } from "../../runtime/logger.js";
 import type { Store } from "../../store/store.js";
 import { Indexer } from "../indexer.js";
 import { KnowledgeService, type IncomingFile } from "../knowledge-service.js";
+import { waitForIndexing } from "./wait-for-indexing.js";
 
-const silent = { info() {}, warn() {}, error() {}, debug() {} } as never;
 
 /** The knowledge service and its indexer over a store, as the server wires them (no network). */
 export function knowledgeHarness(store: Store, options: { embedder?: EmbeddingEngine; chunkTokens?: number } = {}) {
@@ -19,7 +20,6 @@ export function knowledgeHarness(store: Store, options: { embedder?: EmbeddingEn
   const service = new KnowledgeService({ repository: store.knowledge, indexer, embedder, limits: { maxFileBytes: 10_000_000, allowPrivateUrls: false }, logger: silent });
   let started: Promise<void> | undefined;
   return {
-    logger: silent,
     service,
     indexer,
     /** Adds the files and waits until every source of the agent is ready or failed. */
@@ -28,12 +28,7 @@ export function knowledgeHarness(store: Store, options: { embedder?: EmbeddingEn
       await started;
       const incoming: IncomingFile[] = files.map((file) => ({ name: file.name, bytes: new TextEncoder().encode(file.text) }));
       await service.addFiles(agentId, incoming);
-      for (let attempt = 0; attempt < 1000; attempt++) {
-        const sources = await service.list(agentId);
-        if (sources.every((source) => source.status === "ready" || source.status === "failed")) return;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      throw new Error("Indexing did not finish.");
+      await waitForIndexing(() => service.list(agentId), { intervalMs: 10 });
     },
   };
 }

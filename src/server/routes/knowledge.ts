@@ -1,6 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { AddKnowledgeResult, AddKnowledgeUrl, AtelierError, KnowledgeSearchQuery, KnowledgeSearchResult, KnowledgeSource, KnowledgeSourceList } from "../../contracts/index.js";
+import { AddKnowledgeResult, AddKnowledgeUrl, AtelierError, IdParams, KnowledgeSearchQuery, KnowledgeSearchResult, KnowledgeSource, KnowledgeSourceList } from "../../contracts/index.js";
 import type { IncomingFile } from "../../knowledge/knowledge-service.js";
 import type { Principal } from "../../runtime/auth/principal.js";
 import type { AuthRule } from "../authz.js";
@@ -10,8 +10,7 @@ import type { AppServices } from "../services.js";
 const READ: AuthRule = { allow: ["user"], scope: "agents:read" };
 const WRITE: AuthRule = { allow: ["user"], scope: "agents:write" };
 
-const AgentParams = z.object({ id: z.string().min(1).max(100) });
-const SourceParams = AgentParams.extend({ sourceId: z.string().min(1).max(100) });
+const SourceParams = IdParams.extend({ sourceId: z.string().min(1).max(100) });
 
 /** The most files one upload may carry. */
 export const MAX_FILES_PER_UPLOAD = 100;
@@ -21,23 +20,23 @@ export function knowledgeRoutes({ access, knowledge }: AppServices): RouteSpec[]
   return [
     route({
       method: "GET", url: "/api/agents/:id/knowledge", tag: "knowledge", summary: "List an agent's knowledge sources with their indexing status",
-      auth: READ, params: AgentParams, guard: own, responses: { 200: KnowledgeSourceList },
+      auth: READ, params: IdParams, guard: own, responses: { 200: KnowledgeSourceList },
       handler: async ({ resource }) => ({ status: 200, body: { sources: await knowledge.list(resource.id) } }),
     }),
     route({
       method: "POST", url: "/api/agents/:id/knowledge", tag: "knowledge",
       summary: "Upload files (multipart/form-data, field \"files\"); each is queued for indexing, refused files are listed",
-      auth: WRITE, params: AgentParams, guard: own, upload: true, responses: { 201: AddKnowledgeResult },
+      auth: WRITE, params: IdParams, guard: own, upload: true, responses: { 201: AddKnowledgeResult },
       handler: async ({ resource, request }) => ({ status: 201, body: await knowledge.addFiles(resource.id, await readFiles(request)) }),
     }),
     route({
       method: "POST", url: "/api/agents/:id/knowledge/url", tag: "knowledge", summary: "Fetch a web page or file and queue it for indexing",
-      auth: WRITE, params: AgentParams, body: AddKnowledgeUrl, guard: own, responses: { 201: KnowledgeSource },
+      auth: WRITE, params: IdParams, body: AddKnowledgeUrl, guard: own, responses: { 201: KnowledgeSource },
       handler: async ({ resource, body }) => ({ status: 201, body: await knowledge.addUrl(resource.id, body.url) }),
     }),
     route({
       method: "GET", url: "/api/agents/:id/knowledge/search", tag: "knowledge", summary: "What the agent would retrieve for a question",
-      auth: READ, params: AgentParams, query: KnowledgeSearchQuery, guard: own, responses: { 200: KnowledgeSearchResult },
+      auth: READ, params: IdParams, query: KnowledgeSearchQuery, guard: own, responses: { 200: KnowledgeSearchResult },
       handler: async ({ resource, query }) => ({ status: 200, body: await knowledge.search(resource.id, query.q, query.limit) }),
     }),
     route({

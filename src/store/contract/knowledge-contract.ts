@@ -109,9 +109,11 @@ export function describeKnowledgeContract(open: OpenStore): void {
       const { lease } = await indexed(store(), { agentId: agent.id, name: "v.txt", texts: ["one", "two", "three"] });
       const pending = await store().knowledge.chunksToEmbed(lease.sourceId, "model-a", 10);
       expect(pending.map((chunk) => chunk.text)).toEqual(["one", "two", "three"]);
+      expect(await store().knowledge.countChunksToEmbed(lease.sourceId, "model-a")).toBe(3);
       const vectors = pending.map((chunk, index) => ({ seq: chunk.seq, vector: unit(16, index * 4) }));
       expect(await store().knowledge.saveEmbeddings(lease, { agentId: agent.id, model: "model-a", vectors })).toBe(true);
       expect(await store().knowledge.chunksToEmbed(lease.sourceId, "model-a", 10)).toEqual([]);
+      expect(await store().knowledge.countChunksToEmbed(lease.sourceId, "model-a")).toBe(0);
       const hits = await store().knowledge.searchVectors({ agentId: agent.id, model: "model-a", vector: unit(16, 4, 0.2), limit: 2 });
       expect(hits.map((hit) => hit.seq)).toEqual([pending[1]!.seq, expect.any(Number)]);
       expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);

@@ -156,12 +156,20 @@ export class KyselyKnowledgeRepository implements KnowledgeRepository {
     });
   }
 
+  async countChunksToEmbed(sourceId: string, model: string): Promise<number> {
+    const row = await this.#withoutVector(sourceId, model).select((eb) => eb.fn.countAll<number>().as("count")).executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
   async chunksToEmbed(sourceId: string, model: string, limit: number): Promise<Array<{ seq: number; heading: string; text: string }>> {
+    return this.#withoutVector(sourceId, model).select(["c.seq", "c.heading", "c.text"]).orderBy("c.position").limit(limit).execute();
+  }
+
+  /** The source's chunks that have no vector from `model`. */
+  #withoutVector(sourceId: string, model: string) {
     return this.#context.db.selectFrom("knowledge_chunks as c")
       .leftJoin("knowledge_embeddings as e", (join) => join.onRef("e.chunk_seq", "=", "c.seq").on("e.model", "=", model))
-      .select(["c.seq", "c.heading", "c.text"])
-      .where("c.source_id", "=", sourceId).where("e.chunk_seq", "is", null)
-      .orderBy("c.position").limit(limit).execute();
+      .where("c.source_id", "=", sourceId).where("e.chunk_seq", "is", null);
   }
 
   async saveEmbeddings(lease: SourceLease, input: { agentId: string; model: string; vectors: ReadonlyArray<{ seq: number; vector: Float32Array }> }): Promise<boolean> {
