@@ -5,13 +5,13 @@ import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
 import { afterAll, describe, expect, it } from "vitest";
 import { AtelierClient } from "../src/client/index.js";
-import type { KnowledgeSource } from "../src/contracts/index.js";
 import { chunkDocument } from "../src/knowledge/chunk.js";
 import { parseDocument } from "../src/knowledge/parse/index.js";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.js";
 import { seedApiKey, seedUser } from "./support/accounts.js";
 import { serveProcess } from "./support/serve-process.js";
 import { removeDir } from "./support/server.js";
+import { waitForIndexing } from "../src/knowledge/testing/wait-for-indexing.js";
 
 const FILES = 24;
 const SECTIONS = 120;
@@ -25,10 +25,6 @@ function handbook(file: number): string {
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "atelier-knowledge-kill-"));
 afterAll(() => removeDir(dataDir));
-
-async function statuses(client: AtelierClient, agentId: string): Promise<KnowledgeSource[]> {
-  return client.listKnowledge(agentId);
-}
 
 describe("kill -9 while indexing", () => {
   it("resumes after a restart with every chunk exactly once", { timeout: 180_000 }, async () => {
@@ -47,12 +43,10 @@ describe("kill -9 while indexing", () => {
     await client.addKnowledgeFiles(agent.id, texts.map((text, file) => ({ name: `handbook-${file}.md`, data: new TextEncoder().encode(text) })));
 
     // Kill once some sources are done and others are not: in the middle of the queue.
-    let atKill: KnowledgeSource[] = [];
-    for (let attempt = 0; attempt < 2000; attempt++) {
-      atKill = await statuses(client, agent.id);
-      if (atKill.some((source) => source.status === "ready")) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    const atKill = await waitForIndexing(() => client.listKnowledge(agent.id), {
+      done: (sources) => sources.some((source) => source.status === "ready"),
+      intervalMs: 5,
+    });
     first.child.kill("SIGKILL");
     await exited;
     const unfinished = atKill.filter((source) => source.status !== "ready").length;
@@ -61,12 +55,11 @@ describe("kill -9 while indexing", () => {
     const second = await serveProcess(dataDir, env);
     try {
       client = new AtelierClient({ baseUrl: second.url, headers });
-      let sources: KnowledgeSource[] = [];
-      for (let attempt = 0; attempt < 1200; attempt++) {
-        sources = await statuses(client, agent.id);
-        if (sources.every((source) => source.status === "ready")) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const sources = await waitForIndexing(() => client.listKnowledge(agent.id), {
+        done: (all) => all.every((source) => source.status === "ready"),
+        timeoutMs: 120_000,
+        intervalMs: 100,
+      });
       expect(sources.map((source) => source.status)).toEqual(Array(FILES).fill("ready"));
 
       const database = new Database(path.join(dataDir, "atelier.db"), { readonly: true });

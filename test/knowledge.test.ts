@@ -5,6 +5,7 @@ import { AtelierClient } from "../src/client/index.js";
 import type { Agent, KnowledgeSource } from "../src/contracts/index.js";
 import type { StreamedChatEvent } from "../src/client/http-client.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
+import { settled, waitForIndexing } from "../src/knowledge/testing/wait-for-indexing.js";
 
 const FAQ = `# Harbour Bakery FAQ
 
@@ -22,13 +23,8 @@ Sourdough loaf,6.00,Naturally leavened with a 36-hour ferment
 
 const POSTS = JSON.stringify({ posts: [{ text: "Our new pistachio croissant lands on Friday!", created_at: "2026-03-01" }] });
 
-async function waitForSources(client: AtelierClient, agentId: string, count: number): Promise<KnowledgeSource[]> {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const sources = await client.listKnowledge(agentId);
-    if (sources.length >= count && sources.every((source) => source.status === "ready" || source.status === "failed")) return sources;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("Sources were not indexed in time.");
+function waitForSources(client: AtelierClient, agentId: string, count: number): Promise<KnowledgeSource[]> {
+  return waitForIndexing(() => client.listKnowledge(agentId), { done: (sources) => sources.length >= count && settled(sources) });
 }
 
 describe("knowledge through the HTTP API", () => {

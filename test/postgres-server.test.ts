@@ -7,6 +7,7 @@ import { startPostgres, type TestPostgres } from "./support/postgres.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
 import { collectSse, replyText } from "./support/sse.js";
 import { AtelierClient } from "../src/client/index.js";
+import { waitForIndexing } from "../src/knowledge/testing/wait-for-indexing.js";
 
 let postgres: TestPostgres;
 const servers: TestServer[] = [];
@@ -69,11 +70,7 @@ describe("knowledge on PostgreSQL", () => {
     }));
     await client.addKnowledgeFiles(agent.id, files);
     // Both servers' indexers take from the same queue (FOR UPDATE SKIP LOCKED); each source is indexed once.
-    let sources = await client.listKnowledge(agent.id);
-    for (let attempt = 0; attempt < 600 && !sources.every((source) => source.status === "ready"); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      sources = await client.listKnowledge(agent.id);
-    }
+    const sources = await waitForIndexing(() => client.listKnowledge(agent.id), { done: (all) => all.every((source) => source.status === "ready") });
     expect(sources.map((source) => source.status)).toEqual(Array(6).fill("ready"));
     expect(sources.every((source) => source.chunkCount === 2)).toBe(true);
 

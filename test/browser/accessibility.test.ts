@@ -1,9 +1,10 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Agent } from "../../src/contracts/index.js";
-import { BROWSER_SERVER_CONFIG, launchBrowser, openStudio } from "../support/browser.js";
+import type { Agent, KnowledgeSourceList } from "../../src/contracts/index.js";
+import { openStudio, startStudio, stopStudio } from "../support/browser.js";
 import { accessibilityViolations } from "./axe.js";
-import { removeDir, startTestServer, type TestServer } from "../support/server.js";
+import { waitForIndexing } from "../../src/knowledge/testing/wait-for-indexing.js";
+import type { TestServer } from "../support/server.js";
 
 /*
  * Every main page, in both themes, through axe-core's WCAG 2.1 A/AA rules: labels, names, contrast,
@@ -16,7 +17,7 @@ let agent: Agent;
 let conversationId: string;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ config: BROWSER_SERVER_CONFIG }), launchBrowser()]);
+  ({ server, browser } = await startStudio());
   agent = (await server.json<Agent>("POST", "/api/agents", {
     name: "Lily", tagline: "Stories on request", greetings: ["Hello! Want a story?"], traits: ["kind"], model: { maxTokens: 24 },
   })).body;
@@ -32,19 +33,10 @@ async function addKnowledge(agentId: string, files: Record<string, string>): Pro
   for (const [name, text] of Object.entries(files)) form.append("files", new Blob([text]), name);
   const response = await fetch(`${server.url}/api/agents/${agentId}/knowledge`, { method: "POST", headers: server.auth, body: form });
   expect(response.status).toBe(201);
-  for (let tries = 0; tries < 300; tries++) {
-    const { body } = await server.json<{ sources: Array<{ status: string }> }>("GET", `/api/agents/${agentId}/knowledge`);
-    if (body.sources.every((source) => source.status === "ready" || source.status === "failed")) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("knowledge indexing did not finish");
+  await waitForIndexing(async () => (await server.json<KnowledgeSourceList>("GET", `/api/agents/${agentId}/knowledge`)).body.sources);
 }
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => stopStudio({ server, browser }));
 
 const PAGES: Array<{ name: string; path: () => string; ready: (page: Page) => Promise<unknown> }> = [
   { name: "home", path: () => "/", ready: (page) => page.getByRole("heading", { name: "Lily" }).waitFor() },

@@ -1,8 +1,8 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Agent, ConversationWithMessages, ErrorBody, Message } from "../../src/contracts/index.js";
-import { BROWSER_SERVER_CONFIG, launchBrowser, openStudio, screenshot } from "../support/browser.js";
-import { removeDir, startTestServer, type TestServer } from "../support/server.js";
+import { openStudio, screenshot, startStudio, stopStudio } from "../support/browser.js";
+import type { TestServer } from "../support/server.js";
 
 let server: TestServer;
 let browser: Browser;
@@ -10,13 +10,9 @@ let browser: Browser;
 const GREETING = "Hello there! I am Lily and I love stories.";
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ config: BROWSER_SERVER_CONFIG }), launchBrowser()]);
+  ({ server, browser } = await startStudio());
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => stopStudio({ server, browser }));
 
 async function createAgent(profile: Record<string, unknown>): Promise<Agent> {
   const { status, body } = await server.json<Agent>("POST", "/api/agents", { greetings: [], ...profile });

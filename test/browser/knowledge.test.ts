@@ -1,21 +1,18 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Agent, ConversationWithMessages, KnowledgeSource, KnowledgeSourceList } from "../../src/contracts/index.js";
-import { BROWSER_SERVER_CONFIG, launchBrowser, openStudio, screenshot } from "../support/browser.js";
-import { removeDir, startTestServer, type TestServer } from "../support/server.js";
+import { openStudio, screenshot, startStudio, stopStudio } from "../support/browser.js";
+import type { TestServer } from "../support/server.js";
 import { accessibilityViolations } from "./axe.js";
+import { waitForIndexing } from "../../src/knowledge/testing/wait-for-indexing.js";
 
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ config: BROWSER_SERVER_CONFIG }), launchBrowser()]);
+  ({ server, browser } = await startStudio());
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => stopStudio({ server, browser }));
 
 const FAQ = `# Teapot Shop FAQ
 
@@ -186,11 +183,5 @@ test("a reply grounded on knowledge lists its numbered sources under it", async 
 });
 
 async function waitUntilIndexed(agent: Agent): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const sources = await storedSources(agent);
-    if (sources.every((source) => source.status === "ready" || source.status === "failed")) return;
-    if (Date.now() > deadline) throw new Error(`indexing did not finish: ${JSON.stringify(sources)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitForIndexing(() => storedSources(agent), { intervalMs: 100 });
 }

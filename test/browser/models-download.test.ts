@@ -1,8 +1,8 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { BROWSER_SERVER_CONFIG, launchBrowser, openStudio } from "../support/browser.js";
+import { openStudio, startStudio, stopStudio } from "../support/browser.js";
 import { startModelHost, type ModelHost } from "../support/model-host.js";
-import { removeDir, startTestServer, type TestServer } from "../support/server.js";
+import type { TestServer } from "../support/server.js";
 
 /* Downloads land in the test server's own models folder (inside its temp data dir), never in ../shared. */
 
@@ -11,13 +11,11 @@ let browser: Browser;
 let host: ModelHost;
 
 beforeAll(async () => {
-  [server, browser, host] = await Promise.all([startTestServer({ config: BROWSER_SERVER_CONFIG }), launchBrowser(), startModelHost()]);
+  [{ server, browser }, host] = await Promise.all([startStudio(), startModelHost()]);
 });
 afterAll(async () => {
-  await browser?.close();
   await host?.close();
-  await server?.close();
-  if (server) removeDir(server.dataDir);
+  await stopStudio({ server, browser });
 });
 
 test("the models page downloads a model with a progress bar, lists it when done, and cancels a download", async () => {

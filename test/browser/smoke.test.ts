@@ -1,19 +1,15 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { BROWSER_SERVER_CONFIG, launchBrowser, openStudio } from "../support/browser.js";
-import { removeDir, startTestServer, type TestServer } from "../support/server.js";
+import { openStudio, startStudio, stopStudio } from "../support/browser.js";
+import type { TestServer } from "../support/server.js";
 
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startTestServer({ config: BROWSER_SERVER_CONFIG }), launchBrowser()]);
+  ({ server, browser } = await startStudio());
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => stopStudio({ server, browser }));
 
 test("the server serves the studio at / and for its client-side routes, and the API keeps JSON 404s", async () => {
   const { page, context, errors } = await openStudio(browser, server);

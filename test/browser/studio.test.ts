@@ -6,25 +6,18 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import type { Agent, ModelsOverview } from "../../src/contracts/index.js";
 import { startServer } from "../../src/server/main.js";
-import { BROWSER_SERVER_CONFIG, launchBrowser, openStudio, screenshot } from "../support/browser.js";
+import { BROWSER_SERVER_CONFIG, openStudio, screenshot, startStudio, stopStudio } from "../support/browser.js";
 import { testModelPath, testModelsDir, testThreads } from "../support/models.js";
-import { removeDir, startTestServer, type TestServer } from "../support/server.js";
+import { removeDir, type TestServer } from "../support/server.js";
 
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
   // The shared models folder as the models directory, so the Models page has local files to list.
-  [server, browser] = await Promise.all([
-    startTestServer({ config: { ...BROWSER_SERVER_CONFIG, modelsDir: testModelsDir } }),
-    launchBrowser(),
-  ]);
+  ({ server, browser } = await startStudio({ modelsDir: testModelsDir }));
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (server) removeDir(server.dataDir);
-});
+afterAll(() => stopStudio({ server, browser }));
 
 async function createAgent(profile: Record<string, unknown>): Promise<Agent> {
   const { status, body } = await server.json<Agent>("POST", "/api/agents", profile);

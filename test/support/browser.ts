@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import type { TestServer } from "./server.js";
+import type { ConfigInput } from "../../src/contracts/index.js";
+import { removeDir, startTestServer, type TestServer } from "./server.js";
 
 /** Debian's chromium; ATELIER_CHROMIUM points elsewhere. Never a downloaded browser. */
 export function chromiumPath(): string {
@@ -76,3 +77,16 @@ export async function openStudio(
 
 /** Test servers for browser tests: no sign-in rate limit (every test signs in), the real engine. */
 export const BROWSER_SERVER_CONFIG = { rateLimits: { login: { max: 0, windowMs: 60_000 }, public: { max: 0, windowMs: 60_000 } } };
+
+/** The real server (with BROWSER_SERVER_CONFIG, plus `config`) and headless Chromium, started together. */
+export async function startStudio(config: ConfigInput = {}): Promise<{ server: TestServer; browser: Browser }> {
+  const [server, browser] = await Promise.all([startTestServer({ config: { ...BROWSER_SERVER_CONFIG, ...config } }), launchBrowser()]);
+  return { server, browser };
+}
+
+/** Closes what startStudio started, as far as it got, and removes the server's data folder. */
+export async function stopStudio(studio: { server?: TestServer | undefined; browser?: Browser | undefined }): Promise<void> {
+  await studio.browser?.close();
+  await studio.server?.close();
+  if (studio.server) removeDir(studio.server.dataDir);
+}
