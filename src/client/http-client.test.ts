@@ -38,6 +38,8 @@ const agent: Agent = {
   version: 1,
   ownerId: "usr_1",
   publishedAt: null,
+  visibility: "private",
+  publishedVersion: null,
   createdAt: "2025-01-01T00:00:00.000Z",
   updatedAt: "2025-01-01T00:00:00.000Z",
 };

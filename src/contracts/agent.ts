@@ -44,6 +44,10 @@ export type ExampleDialogue = z.infer<typeof ExampleDialogue>;
 const shortText = (max: number) => z.string().trim().max(max);
 const list = (itemMax: number, count: number) => z.array(z.string().trim().min(1).max(itemMax)).max(count);
 
+/** private: the owner only; unlisted: anyone with the link; public: also listed in the directory. */
+export const Visibility = z.enum(["private", "unlisted", "public"]);
+export type Visibility = z.infer<typeof Visibility>;
+
 export const Handle = z.string().trim().toLowerCase()
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, "use 1-40 lowercase letters, digits or dashes (not at the ends)");
 
@@ -60,6 +64,8 @@ export const AgentProfile = z.object({
   tone: shortText(1_000).default("").describe("Tone and style of speech."),
   instructions: shortText(8_000).default(""),
   greetings: list(2_000, 10).default([]),
+  /** Suggested first messages visitors can tap on the share page and in the widget. */
+  openers: list(200, 6).default([]),
   exampleDialogues: z.array(ExampleDialogue).max(20).default([]),
   avoidTopics: list(200, 50).default([]),
   model: ModelSettings.default({ temperature: 0.8, maxTokens: 512 }),
@@ -80,6 +86,7 @@ export const AgentPatch = z.object({
   tone: shortText(1_000).optional(),
   instructions: shortText(8_000).optional(),
   greetings: list(2_000, 10).optional(),
+  openers: list(200, 6).optional(),
   exampleDialogues: z.array(ExampleDialogue).max(20).optional(),
   avoidTopics: list(200, 50).optional(),
   model: ModelSettingsPatch.optional(),
@@ -94,6 +101,12 @@ export const Agent = AgentProfile.extend({
   ownerId: z.string().nullable(),
   /** When visitors could first talk to it (share page, widget, API); null while private. */
   publishedAt: z.string().nullable(),
+  visibility: Visibility,
+  /**
+   * The version visitors talk to, pinned when the owner publishes; editing makes new versions that
+   * visitors do not see until the owner publishes again. Null while private.
+   */
+  publishedVersion: z.number().int().min(1).nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -101,7 +114,7 @@ export type Agent = z.infer<typeof Agent>;
 
 /** What visitors see of a published agent: never its instructions, model settings or owner. */
 export const PublicAgent = Agent.pick({
-  id: true, handle: true, name: true, tagline: true, avatar: true, description: true, greetings: true,
+  id: true, handle: true, name: true, tagline: true, avatar: true, description: true, greetings: true, openers: true,
 });
 export type PublicAgent = z.infer<typeof PublicAgent>;
 

@@ -21,6 +21,8 @@ export const CreateConversation = z.object({
   /** Owners only (an owner's app proxying its users): whose conversation this is. Defaults to the caller. */
   participantId: z.string().trim().min(1).max(200).optional(),
   title: z.string().trim().max(200).optional(),
+  /** Where it is happening; the studio's own chat when omitted. */
+  channel: z.enum(["studio", "share", "widget"]).optional(),
 }).strict();
 export type CreateConversation = z.infer<typeof CreateConversation>;
 

@@ -65,6 +65,8 @@ export const ApiKeyScope = z.enum([
   "conversations:write",
   "account:export",
   "admin",
+  /** Talk to agents through the OpenAI-compatible API under /v1. */
+  "chat",
 ]);
 export type ApiKeyScope = z.infer<typeof ApiKeyScope>;
 
@@ -72,6 +74,8 @@ export const CreateApiKey = z.object({
   name: z.string().trim().min(1, "name the key after what uses it").max(100),
   scopes: z.array(ApiKeyScope).min(1, "give the key at least one scope").max(ApiKeyScope.options.length),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
+  /** The agents (ids or handles) the key may use through /v1; omitted: every agent of yours. */
+  agentIds: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
 }).strict();
 export type CreateApiKey = z.infer<typeof CreateApiKey>;
 
@@ -81,6 +85,8 @@ export const ApiKey = z.object({
   /** The token's first characters, to tell keys apart; the token itself is never stored. */
   prefix: z.string(),
   scopes: z.array(ApiKeyScope),
+  /** The agent ids the key may use through /v1; null: every agent of its owner. */
+  agentIds: z.array(z.string()).nullable(),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
   expiresAt: z.string().nullable(),
@@ -139,6 +145,9 @@ export const AuditAction = z.enum([
   "agent.deleted",
   "conversation.deleted",
   "conversation.taken_over",
+  "conversation.handed_back",
+  "webhook.created",
+  "webhook.deleted",
   "account.exported",
   "instance.settings_changed",
   "invite.created",

@@ -24,6 +24,11 @@ export type TokenUsage = z.infer<typeof TokenUsage>;
 export const MessageStatus = z.enum(["complete", "incomplete"]);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
+export const MessageAuthor = z.enum(["agent", "owner"]);
+export type MessageAuthor = z.infer<typeof MessageAuthor>;
+export const ReviewState = z.enum(["pending", "approved", "edited", "discarded"]);
+export type ReviewState = z.infer<typeof ReviewState>;
+
 export const Message = z.object({
   id: z.string(),
   conversationId: z.string(),
@@ -44,14 +49,31 @@ export const Message = z.object({
   replacedBy: z.string().nullable(),
   /** The owner's passages the reply was grounded on, numbered as its [n] markers; empty otherwise. */
   citations: z.array(Citation),
+  /** Who wrote an assistant message: the agent (the model) or its owner, typing after a takeover. Null for user messages. */
+  author: MessageAuthor.nullable(),
+  /**
+   * Review before send: an agent reply held for the owner ("pending"), then "approved" (sent as
+   * written), "edited" (sent with the owner's changes) or "discarded". Null when no review applied.
+   * Visitors never see pending or discarded replies, and the model's history leaves them out.
+   */
+  review: ReviewState.nullable(),
 });
 export type Message = z.infer<typeof Message>;
+
+/** "ai": the agent replies; "owner": the owner took over, the agent is silent until handed back. */
+export const ConversationMode = z.enum(["ai", "owner"]);
+export type ConversationMode = z.infer<typeof ConversationMode>;
+/** Where a conversation came from: the owner's studio, the share page, the website widget, or the API. */
+export const Channel = z.enum(["studio", "share", "widget", "api"]);
+export type Channel = z.infer<typeof Channel>;
 
 export const Conversation = z.object({
   id: z.string(),
   agentId: z.string(),
   participantId: z.string(),
   title: z.string(),
+  mode: ConversationMode,
+  channel: Channel,
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -79,6 +101,30 @@ export const ChatEvent = z.discriminatedUnion("type", [
     durationMs: z.number(),
   }),
   z.object({ type: z.literal("error"), messageId: z.string().nullable(), code: ErrorCode, message: z.string() }),
+  /**
+   * Instead of a reply: the owner has taken the conversation over ("owner"), or the agent's reply
+   * waits for the owner's review ("review"). What the owner sends arrives on the conversation's live
+   * stream (GET /api/conversations/:id/live).
+   */
+  z.object({
+    type: z.literal("reply-held"),
+    conversationId: z.string(),
+    userMessageId: z.string().nullable(),
+    reason: z.enum(["owner", "review"]),
+  }),
 ]);
 export type ChatEvent = z.infer<typeof ChatEvent>;
 export type ChatEventType = ChatEvent["type"];
+
+/**
+ * What changes in one conversation while it is open (SSE on GET /api/conversations/:id/live): a
+ * message added or changed (a visitor's message, a finished reply, the owner's message, an approved
+ * draft), a reply starting to stream (follow it at /replies/:messageId/events), or a takeover and
+ * hand-back. Visitors get only what they may see: never pending or discarded drafts.
+ */
+export const ConversationEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message"), conversationId: z.string(), message: Message }),
+  z.object({ type: z.literal("reply-started"), conversationId: z.string(), messageId: z.string() }),
+  z.object({ type: z.literal("mode"), conversationId: z.string(), mode: ConversationMode }),
+]);
+export type ConversationEvent = z.infer<typeof ConversationEvent>;

@@ -34,12 +34,15 @@ export interface ErrorIssue {
 export class AtelierError extends Error {
   readonly code: ErrorCode;
   readonly issues: ErrorIssue[] | undefined;
+  /** For rate_limited: when to try again (sent as Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: ErrorIssue[] }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: ErrorIssue[]; retryAfterSeconds?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AtelierError";
     this.code = code;
     this.issues = options?.issues;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   static is(value: unknown, code?: ErrorCode): value is AtelierError {

@@ -6,3 +6,4 @@ export * from "./config.js";
 export * from "./auth.js";
 export * from "./studio.js";
 export * from "./knowledge.js";
+export * from "./publish.js";

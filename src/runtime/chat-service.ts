@@ -58,7 +58,7 @@ export interface TurnTarget {
   agent: Agent;
 }
 
-interface PreparedTurn {
+export interface PreparedTurn {
   agent: Agent;
   engine: ChatEngine;
   plan: PromptPlan;
@@ -167,7 +167,7 @@ export class ChatService {
     try {
       const history = await this.#history(conversation.id);
       history.push({ role: "user", content: input.content });
-      const prepared = await this.#prepare(agent, history);
+      const prepared = await this.prepareTurn(agent, history);
       const now = this.#now().toISOString();
       const userMessage = await this.#options.store.conversations.appendMessage({
         id: newId("msg"),
@@ -198,7 +198,7 @@ export class ChatService {
       if (!answered.some((message) => message.role === "user")) {
         throw new AtelierError("bad_request", "There is no reply to regenerate yet: send a message first.");
       }
-      const prepared = await this.#prepare(agent, toHistory(answered));
+      const prepared = await this.prepareTurn(agent, toHistory(answered));
       await this.#startReply({ run, conversation, prepared, userMessageId: null });
       if (replacing) await this.#options.store.conversations.replaceMessage(replacing.id, run.messageId);
       return run;
@@ -237,7 +237,11 @@ export class ChatService {
     return toHistory(await this.#options.store.conversations.listMessages(conversationId));
   }
 
-  async #prepare(agent: Agent, history: ChatMessage[]): Promise<PreparedTurn> {
+  /**
+   * The turn pipeline up to the engine: persona (and knowledge rules), retrieved passages, the
+   * budgeted prompt. Stateless: the OpenAI-compatible API runs it on the history a client sends.
+   */
+  async prepareTurn(agent: Agent, history: ChatMessage[]): Promise<PreparedTurn> {
     const engine = await this.#options.engines.resolve({ engine: agent.model.engine, model: agent.model.model });
     const { knowledge } = this.#options;
     const grounded = knowledge !== undefined && (await knowledge.hasKnowledge(agent.id));

@@ -113,9 +113,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const { status, body, internal } = toErrorResponse(error);
+    const { status, body, internal, headers } = toErrorResponse(error);
     if (internal) request.log.error({ err: error }, "unhandled error");
     else request.log.debug({ code: body.error.code }, body.error.message);
+    if (headers) void reply.headers(headers);
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -136,6 +136,14 @@ export class Access {
     }
     throw new AtelierError("not_found", `No conversation "${id}". List yours with GET /api/conversations.`);
   }
+
+  /** A conversation with one of the principal's agents: the owner's inbox (takeover, review, read marks). */
+  async ownConversation(principal: Principal, id: string): Promise<{ conversation: Conversation; agent: Agent }> {
+    const found = await this.#chat.findConversation(id);
+    const agent = found && (await this.#agents.find(found.agentId));
+    if (found && agent && isOwner(principal, agent)) return { conversation: found, agent };
+    throw new AtelierError("not_found", `No conversation "${id}" with your agents. See GET /api/inbox.`);
+  }
 }
 
 function isOwner(principal: Principal, agent: Agent): boolean {

@@ -40,12 +40,13 @@ const FRAMEWORK_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
  * Turns anything thrown into a status and a safe body. Unknown errors become `internal` with a
  * generic message: their details go to the log, never to the client.
  */
-export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; internal: boolean; headers?: Record<string, string> } {
   if (error instanceof AtelierError) {
     return {
       status: HTTP_STATUS[error.code],
       body: { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } },
       internal: error.code === "internal",
+      ...(error.retryAfterSeconds === undefined ? {} : { headers: { "retry-after": String(Math.max(1, Math.ceil(error.retryAfterSeconds))) } }),
     };
   }
   const fastifyError = error as Partial<FastifyError>;

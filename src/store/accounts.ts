@@ -63,6 +63,8 @@ export interface NewApiKey {
   prefix: string;
   tokenHash: string;
   scopes: ApiKeyScope[];
+  /** The agent ids the key may use through /v1; null or omitted: all of the user's. */
+  agentIds?: string[] | null;
   now: string;
   expiresAt: string | null;
 }

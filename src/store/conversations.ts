@@ -1,4 +1,4 @@
-import type { Citation, Conversation, FinishReason, Message, MessageStatus, Role, TokenUsage } from "../contracts/index.js";
+import type { Channel, Citation, Conversation, MessageAuthor, ReviewState, FinishReason, Message, MessageStatus, Role, TokenUsage } from "../contracts/index.js";
 
 export interface NewMessage {
   id: string;
@@ -12,6 +12,9 @@ export interface NewMessage {
   completedAt?: string | null;
   /** The passages an assistant reply is grounded on, known when it starts. */
   citations?: readonly Citation[] | undefined;
+  /** Assistant messages: "agent" (default) or "owner". Ignored for user messages. */
+  author?: MessageAuthor | undefined;
+  review?: ReviewState | null | undefined;
 }
 
 export interface MessageCompletion {
@@ -27,7 +30,7 @@ export interface MessageCompletion {
 /** Conversations and their messages (one aggregate). Writes are durable when the promise resolves. */
 export interface ConversationRepository {
   /** Throws not_found when the agent does not exist, conflict when the id is taken. */
-  create(input: { id: string; agentId: string; participantId: string; title: string; now: string }): Promise<Conversation>;
+  create(input: { id: string; agentId: string; participantId: string; title: string; now: string; channel?: Channel | undefined }): Promise<Conversation>;
   get(id: string): Promise<Conversation | undefined>;
   /**
    * Most recently active first, by (updatedAt, id). `before` is a conversation id: only conversations

@@ -84,7 +84,7 @@ export const PASSWORD = TEST_PASSWORD;
 
 const baseProfile = {
   tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "", instructions: "Secret instructions.",
-  greetings: ["Hello!"], exampleDialogues: [], avoidTopics: [],
+  greetings: ["Hello!"], openers: [], exampleDialogues: [], avoidTopics: [],
 };
 
 async function conversationWithGreeting(store: Store, options: { agentId: string; participantId: string; n: number; who: string }) {

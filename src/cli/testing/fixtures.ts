@@ -9,13 +9,15 @@ export function agentFixture(profile: Partial<AgentProfileInput> = {}): Agent {
     version: 1,
     ownerId: "usr_1",
     publishedAt: null,
+    visibility: "private",
+    publishedVersion: null,
     createdAt: "2025-01-02T03:04:05.000Z",
     updatedAt: "2025-01-02T03:04:05.000Z",
   };
 }
 
 export function conversationFixture(id = "cnv_1"): Conversation {
-  return { id, agentId: "agt_1", participantId: "local", title: "Chat with Ada", createdAt: "2025-01-02T03:04:05.000Z", updatedAt: "2025-01-02T03:04:05.000Z" };
+  return { id, agentId: "agt_1", participantId: "local", title: "Chat with Ada", mode: "ai", channel: "studio", createdAt: "2025-01-02T03:04:05.000Z", updatedAt: "2025-01-02T03:04:05.000Z" };
 }
 
 export function messageFixture(fields: Partial<Message> & Pick<Message, "id" | "role" | "content">): Message {
@@ -32,6 +34,8 @@ export function messageFixture(fields: Partial<Message> & Pick<Message, "id" | "
     durationMs: null,
     replacedBy: null,
     citations: [],
+    author: fields.role === "assistant" ? "agent" : null,
+    review: null,
     ...fields,
   };
 }

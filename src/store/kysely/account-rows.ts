@@ -35,6 +35,7 @@ export function toSession(row: Omit<Selectable<SessionsTable>, "token_hash">): S
 }
 
 const Scopes = z.array(ApiKeyScope);
+const AgentIds = z.array(z.string());
 
 export function toStoredApiKey(row: Selectable<ApiKeysTable>): StoredApiKey {
   const what = `scopes of API key "${row.id}"`;
@@ -45,6 +46,7 @@ export function toStoredApiKey(row: Selectable<ApiKeysTable>): StoredApiKey {
     prefix: row.prefix,
     tokenHash: row.token_hash,
     scopes: parseStored(Scopes, parseStoredJson(row.scopes, what), what),
+    agentIds: row.agent_ids === null ? null : parseStored(AgentIds, parseStoredJson(row.agent_ids, `agents of API key "${row.id}"`), `agents of API key "${row.id}"`),
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     expiresAt: row.expires_at,

@@ -20,7 +20,7 @@ export class KyselyAgentRepository implements AgentRepository {
     try {
       await this.#context.db.transaction().execute(async (trx) => {
         await trx.insertInto("agents")
-          .values({ id, handle, current_version: 1, owner_id: ownerId, published_at: null, created_at: now, updated_at: now })
+          .values({ id, handle, current_version: 1, owner_id: ownerId, published_at: null, visibility: "private", published_version: null, publish_settings: "{}", created_at: now, updated_at: now })
           .execute();
         await trx.insertInto("agent_versions").values({ agent_id: id, version: 1, profile, created_at: now }).execute();
       });
@@ -31,7 +31,7 @@ export class KyselyAgentRepository implements AgentRepository {
       if (await this.getByHandle(handle)) throw handleTaken(handle, error);
       throw new AtelierError("conflict", `An agent with the id "${id}" already exists.`, { cause: error });
     }
-    return toAgent({ id, handle, version: 1, profile, owner_id: ownerId, published_at: null, created_at: now, updated_at: now });
+    return toAgent({ id, handle, version: 1, profile, owner_id: ownerId, published_at: null, visibility: "private", published_version: null, created_at: now, updated_at: now });
   }
 
   async get(id: string): Promise<Agent | undefined> {
@@ -55,7 +55,12 @@ export class KyselyAgentRepository implements AgentRepository {
     // Only the agents row changes: publication is not part of the profile, so no version is made.
     return this.#context.db.transaction().execute(async (trx) => {
       const result = await trx.updateTable("agents")
-        .set({ published_at: input.publishedAt, updated_at: input.now })
+        .set((eb) => ({
+          published_at: input.publishedAt,
+          visibility: input.publishedAt === null ? "private" : "public",
+          published_version: input.publishedAt === null ? null : eb.ref("current_version"),
+          updated_at: input.now,
+        }))
         .where("id", "=", input.id)
         .executeTakeFirstOrThrow();
       if (result.numUpdatedRows === 0n) throw agentNotFound(input.id);
@@ -70,7 +75,7 @@ export class KyselyAgentRepository implements AgentRepository {
     const profile = JSON.stringify(input.profile);
     return this.#context.db.transaction().execute(async (trx) => {
       const current = await trx.selectFrom("agents")
-        .select(["current_version", "owner_id", "published_at", "created_at"])
+        .select(["current_version", "owner_id", "published_at", "visibility", "published_version", "created_at"])
         .where("id", "=", id)
         .executeTakeFirst();
       if (!current) throw agentNotFound(id);
@@ -97,8 +102,8 @@ export class KyselyAgentRepository implements AgentRepository {
         throw error;
       }
       if (updated === 0n) throw staleVersion({ id, expectedVersion, found });
-      const { owner_id, published_at, created_at } = current;
-      return toAgent({ id, handle, version, profile, owner_id, published_at, created_at, updated_at: now });
+      const { owner_id, published_at, visibility, published_version, created_at } = current;
+      return toAgent({ id, handle, version, profile, owner_id, published_at, visibility, published_version, created_at, updated_at: now });
     });
   }
 
@@ -113,6 +118,8 @@ export class KyselyAgentRepository implements AgentRepository {
         "agent_versions.profile",
         "agents.owner_id",
         "agents.published_at",
+        "agents.visibility",
+        "agents.published_version",
         "agents.created_at",
         "agent_versions.created_at as updated_at",
       ])
@@ -152,6 +159,8 @@ function currentVersions(db: Kysely<Database>) {
       "agent_versions.profile",
       "agents.owner_id",
       "agents.published_at",
+      "agents.visibility",
+      "agents.published_version",
       "agents.created_at",
       "agents.updated_at",
     ]);

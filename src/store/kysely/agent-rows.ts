@@ -1,4 +1,4 @@
-import { AgentProfile, type Agent, type AgentVersionSummary } from "../../contracts/index.js";
+import { AgentProfile, Visibility, type Agent, type AgentVersionSummary } from "../../contracts/index.js";
 import { parseStored, parseStoredJson } from "./stored-data.js";
 
 /** An agent joined with one of its versions, as the agent queries select it. */
@@ -9,6 +9,8 @@ export interface AgentVersionRow {
   profile: string;
   owner_id: string | null;
   published_at: string | null;
+  visibility: string;
+  published_version: number | null;
   created_at: string;
   /** The agent's updated_at for the current version; the version's own created_at for an older one. */
   updated_at: string;
@@ -24,6 +26,8 @@ export function toAgent(row: AgentVersionRow): Agent {
     version: row.version,
     ownerId: row.owner_id,
     publishedAt: row.published_at,
+    visibility: Visibility.parse(row.visibility),
+    publishedVersion: row.published_version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -23,6 +23,7 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
           prefix: input.prefix,
           token_hash: input.tokenHash,
           scopes: JSON.stringify(input.scopes),
+          agent_ids: input.agentIds === undefined || input.agentIds === null ? null : JSON.stringify(input.agentIds),
           created_at: input.now,
           last_used_at: null,
           expires_at: input.expiresAt,

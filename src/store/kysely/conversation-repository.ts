@@ -1,4 +1,4 @@
-import { AtelierError, type Conversation, type Message } from "../../contracts/index.js";
+import { AtelierError, type Channel, type Conversation, type Message } from "../../contracts/index.js";
 import type { ConversationRepository, MessageCompletion, NewMessage } from "../conversations.js";
 import { toConversation, toMessage, usageColumns } from "./message-rows.js";
 import type { StoreContext } from "./store-context.js";
@@ -11,7 +11,7 @@ export class KyselyConversationRepository implements ConversationRepository {
     this.#context = context;
   }
 
-  async create(input: { id: string; agentId: string; participantId: string; title: string; now: string }): Promise<Conversation> {
+  async create(input: { id: string; agentId: string; participantId: string; title: string; now: string; channel?: Channel | undefined }): Promise<Conversation> {
     const { errors } = this.#context;
     try {
       const row = await this.#context.db
@@ -21,6 +21,9 @@ export class KyselyConversationRepository implements ConversationRepository {
           agent_id: input.agentId,
           participant_id: input.participantId,
           title: input.title,
+          mode: "ai",
+          channel: input.channel ?? "studio",
+          owner_read_at: null,
           created_at: input.now,
           updated_at: input.now,
         })
@@ -111,6 +114,8 @@ export class KyselyConversationRepository implements ConversationRepository {
             duration_ms: null,
             replaced_by: null,
             citations: message.citations && message.citations.length > 0 ? JSON.stringify(message.citations) : null,
+            author: message.role === "assistant" ? (message.author ?? "agent") : null,
+            review: message.review ?? null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();

@@ -21,6 +21,61 @@ export interface Database {
   knowledge_contents: KnowledgeContentsTable;
   knowledge_chunks: KnowledgeChunksTable;
   knowledge_embeddings: KnowledgeEmbeddingsTable;
+  api_key_usage: ApiKeyUsageTable;
+  quota_counters: QuotaCountersTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+export interface ApiKeyUsageTable {
+  key_id: string;
+  /** UTC date, "2026-11-24". */
+  day: string;
+  agent_id: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface QuotaCountersTable {
+  /** "visitor:<agentId>:<participantId>" or "agent:<agentId>". */
+  scope: string;
+  /** "m:2026-11-24T10:05" (a minute) or "d:2026-11-24" (a UTC day). */
+  period: string;
+  count: number;
+  expires_at: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  owner_id: string;
+  url: string;
+  /** Kept in clear: it signs every delivery (HMAC), so it cannot be hashed. */
+  secret: string;
+  /** WebhookEventType[] as JSON text. */
+  events: string;
+  description: string;
+  /** 0/1. */
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event: string;
+  /** The JSON body exactly as signed and sent. */
+  payload: string;
+  /** pending | delivered | failed */
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  lease_until: string | null;
+  created_at: string;
+  delivered_at: string | null;
 }
 
 export interface KnowledgeSourcesTable {
@@ -80,6 +135,14 @@ export interface AgentsTable {
   owner_id: string | null;
   /** Null while private. Not versioned: publishing is not an edit of the profile. */
   published_at: string | null;
+  /** private | unlisted | public */
+  visibility: string;
+  /** The version visitors talk to; null while private. */
+  published_version: number | null;
+  /** PublishSettings as JSON text ("{}" is every default). */
+  publish_settings: string;
+  /** Signs identities embedding sites pass (HMAC); made on first use. */
+  identity_secret: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -97,6 +160,12 @@ export interface ConversationsTable {
   agent_id: string;
   participant_id: string;
   title: string;
+  /** ai | owner (taken over) */
+  mode: string;
+  /** studio | share | widget | api */
+  channel: string;
+  /** When the owner last opened it in the inbox; unread when updated_at is later. */
+  owner_read_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -123,6 +192,10 @@ export interface MessagesTable {
   replaced_by: string | null;
   /** Citation[] as JSON text; null when the reply had none. */
   citations: string | null;
+  /** agent | owner for assistant messages; null for user messages. */
+  author: string | null;
+  /** pending | approved | edited | discarded; null when no review applied. */
+  review: string | null;
 }
 
 export interface UsersTable {
@@ -155,6 +228,8 @@ export interface ApiKeysTable {
   token_hash: string;
   /** ApiKeyScope[] as JSON text. */
   scopes: string;
+  /** Agent ids (JSON text) the key may use through /v1; null: all of its owner's. */
+  agent_ids: string | null;
   created_at: string;
   last_used_at: string | null;
   expires_at: string | null;
@@ -164,6 +239,8 @@ export interface ApiKeysTable {
 export interface VisitorsTable {
   id: string;
   token_hash: string;
+  /** "<agentId>:<userId>" for a visitor an embedding site identified (signed); null for anonymous ones. */
+  external_key: string | null;
   created_at: string;
   last_seen_at: string;
 }

@@ -1,5 +1,5 @@
 import type { Selectable } from "kysely";
-import { Message, type Conversation, type TokenUsage } from "../../contracts/index.js";
+import { Channel, ConversationMode, Message, type Conversation, type TokenUsage } from "../../contracts/index.js";
 import type { ConversationsTable, MessagesTable } from "./database.js";
 import { parseStored, parseStoredJson } from "./stored-data.js";
 
@@ -12,6 +12,8 @@ export function toConversation(row: ConversationRow): Conversation {
     agentId: row.agent_id,
     participantId: row.participant_id,
     title: row.title,
+    mode: ConversationMode.parse(row.mode),
+    channel: Channel.parse(row.channel),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -37,6 +39,8 @@ export function toMessage(row: MessageRow): Message {
       durationMs: row.duration_ms,
       replacedBy: row.replaced_by,
       citations: row.citations === null ? [] : parseStoredJson(row.citations, `citations of message "${row.id}"`),
+      author: row.author,
+      review: row.review,
     },
     `message "${row.id}"`,
   );

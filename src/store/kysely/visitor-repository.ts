@@ -12,7 +12,7 @@ export class KyselyVisitorRepository implements VisitorRepository {
   }
 
   async create(input: { id: string; tokenHash: string; now: string }): Promise<StoredVisitor> {
-    const row = { id: input.id, created_at: input.now, last_seen_at: input.now };
+    const row = { id: input.id, created_at: input.now, last_seen_at: input.now, external_key: null };
     try {
       await this.#context.db.insertInto("visitors").values({ ...row, token_hash: input.tokenHash }).execute();
     } catch (error) {
@@ -25,7 +25,7 @@ export class KyselyVisitorRepository implements VisitorRepository {
   }
 
   async findByTokenHash(tokenHash: string): Promise<StoredVisitor | undefined> {
-    const row = await this.#context.db.selectFrom("visitors").select(["id", "created_at", "last_seen_at"]).where("token_hash", "=", tokenHash).executeTakeFirst();
+    const row = await this.#context.db.selectFrom("visitors").select(["id", "created_at", "last_seen_at", "external_key"]).where("token_hash", "=", tokenHash).executeTakeFirst();
     return row && toVisitor(row);
   }
 

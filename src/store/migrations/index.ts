@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import { initialSchema } from "./0001-initial-schema.js";
 import { accountsSchema } from "./0002-accounts.js";
 import { knowledgeSchema } from "./0003-knowledge.js";
+import { publishSchema } from "./0004-publish.js";
 import type { SchemaDialect } from "./schema-dialect.js";
 
 /**
@@ -14,5 +15,6 @@ export function migrationsFor(dialect: SchemaDialect): Readonly<Record<string, M
     "0001-initial-schema": initialSchema(dialect),
     "0002-accounts": accountsSchema(dialect),
     "0003-knowledge": knowledgeSchema(dialect),
+    "0004-publish": publishSchema(dialect),
   };
 }

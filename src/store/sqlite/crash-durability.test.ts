@@ -74,5 +74,5 @@ function runWriterUntilKilled(file: string): Promise<string[]> {
 
 const crashProfile = {
   name: "Crash", handle: "crash", tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "",
-  instructions: "", greetings: [], exampleDialogues: [], avoidTopics: [], model: { temperature: 0.8, maxTokens: 512 },
+  instructions: "", greetings: [], openers: [], exampleDialogues: [], avoidTopics: [], model: { temperature: 0.8, maxTokens: 512 },
 };

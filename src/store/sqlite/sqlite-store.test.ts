@@ -42,7 +42,7 @@ describe("openSqliteStore", () => {
     await writeDatabaseBeforeAccounts({ dialect: new AtelierSqliteDialect({ database: openSqliteDatabase({ file }) }), schema: "sqlite" });
 
     await using store = await openSqliteStore({ file });
-    expect(store.appliedMigrations).toEqual(["0002-accounts", "0003-knowledge"]);
+    expect(store.appliedMigrations).toEqual(["0002-accounts", "0003-knowledge", "0004-publish"]);
     expect(await store.agents.get(LEGACY_AGENT.id)).toMatchObject({ handle: LEGACY_AGENT.handle, ownerId: null, publishedAt: null, version: 1 });
     const admin = await store.users.create({ id: "usr_first", email: "first@example.com", name: "First", role: "admin-if-first", passwordHash: "x", now });
     expect(admin.role).toBe("admin");
@@ -101,11 +101,11 @@ describe("openSqliteStore", () => {
   });
 });
 
-const MIGRATIONS = ["0001-initial-schema", "0002-accounts", "0003-knowledge"];
+const MIGRATIONS = ["0001-initial-schema", "0002-accounts", "0003-knowledge", "0004-publish"];
 const now = "2030-01-01T00:00:00.000Z";
 const profileBase = {
   name: "Seq", tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "",
-  instructions: "", greetings: [], exampleDialogues: [], avoidTopics: [], model: { temperature: 0.8, maxTokens: 512 },
+  instructions: "", greetings: [], openers: [], exampleDialogues: [], avoidTopics: [], model: { temperature: 0.8, maxTokens: 512 },
 };
 
 function migrationNames(file: string): unknown[] {

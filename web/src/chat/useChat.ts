@@ -234,6 +234,8 @@ function started(list: Message[], event: Extract<StreamedChatEvent, { type: "mes
     durationMs: null,
     replacedBy: null,
     citations: [],
+    author: "agent",
+    review: null,
   };
   return [...next, reply];
 }
@@ -269,5 +271,7 @@ function localUserMessage(conversationId: string, turn: Extract<RetryAction, { k
     durationMs: null,
     replacedBy: null,
     citations: [],
+    author: null,
+    review: null,
   };
 }
