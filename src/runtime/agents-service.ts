@@ -61,6 +61,15 @@ export class AgentsService {
     return agent;
   }
 
+  /**
+   * The agent as visitors get it: the version pinned at publication (identity, visibility and
+   * publication are the agent's current ones). The agent itself while private or already pinned.
+   */
+  async forVisitors(agent: Agent): Promise<Agent> {
+    if (agent.publishedVersion === null || agent.publishedVersion === agent.version) return agent;
+    return (await this.#agents.getVersion(agent.id, agent.publishedVersion)) ?? agent;
+  }
+
   /** Newest first; `ownerId` keeps one user's agents. */
   list(options: { ownerId?: string } = {}): Promise<Agent[]> {
     return this.#agents.list(options);

@@ -9,6 +9,7 @@ import { AuditLog } from "../runtime/auth/audit-log.js";
 import { CredentialsService } from "../runtime/auth/credentials-service.js";
 import { ChatService } from "../runtime/chat-service.js";
 import { ReplyHub } from "../runtime/reply-hub.js";
+import { EventBus } from "../runtime/events.js";
 import { acquireDataDirLock } from "../runtime/data-dir-lock.js";
 import { openStore } from "../store/open-store.js";
 import { listGgufFiles } from "../engine/local-models.js";
@@ -49,6 +50,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   });
   const engines = new CachingEngineProvider({ config, factories: defaultEngineFactories({ logger }) });
   const hub = new ReplyHub({ detachGraceMs: config.detachedReplyGraceMs });
+  const events = new EventBus();
   const agents = new AgentsService({ agents: store.agents });
   // Loaded once, on first use; a failed load is retried by the next caller.
   let embedding: Promise<EmbeddingEngine | undefined> | undefined;
@@ -88,7 +90,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     logger,
   });
   const services: AppServices = {
-    store, engines, agents, chat, hub, audit, models, knowledge,
+    store, engines, agents, chat, hub, events, audit, models, knowledge,
     drafter: new AgentDrafter({ engines }),
     accounts: new AccountsService({ store, audit, defaultSignupMode: signupMode, sessionTtlDays }),
     credentials: new CredentialsService({ store, audit, sessionTtlDays }),

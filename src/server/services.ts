@@ -8,6 +8,7 @@ import type { ChatService } from "../runtime/chat-service.js";
 import type { KnowledgeService } from "../knowledge/knowledge-service.js";
 import type { ModelsService } from "../runtime/models-service.js";
 import type { ReplyHub } from "../runtime/reply-hub.js";
+import type { EventBus } from "../runtime/events.js";
 import type { Store } from "../store/store.js";
 import type { Access } from "./authz.js";
 import type { SecureCookies } from "./cookies.js";
@@ -22,6 +23,8 @@ export interface AppServices {
   chat: ChatService;
   knowledge: KnowledgeService;
   hub: ReplyHub;
+  /** What happens in conversations, for the inbox, live streams and webhooks. */
+  events: EventBus;
   accounts: AccountsService;
   credentials: CredentialsService;
   audit: AuditLog;
