@@ -1,9 +1,14 @@
+import { randomBytes } from "node:crypto";
 import {
   AgentPatch,
   AgentProfile,
   AtelierError,
   parseWith,
+  PublishSettings,
+  PublishSettingsPatch,
   type Agent,
+  type Publication,
+  type Visibility,
   type AgentProfileInput,
   type AgentVersionSummary,
 } from "../contracts/index.js";
@@ -11,11 +16,19 @@ import type { AgentRepository } from "../store/agents.js";
 import { newId, slugify } from "./ids.js";
 
 const MAX_HANDLE_ATTEMPTS = 50;
+/** How long the union of allowed origins is trusted before it is read again. */
+const ORIGINS_TTL_MS = 30_000;
+
+/** 32 random bytes: HMAC-SHA256 keys gain nothing from more. */
+function newIdentitySecret(): string {
+  return randomBytes(32).toString("base64url");
+}
 
 /** Agent use cases: validation, handles, versioning. Accepts an agent id or its handle everywhere. */
 export class AgentsService {
   readonly #agents: AgentRepository;
   readonly #now: () => Date;
+  #origins: { until: number; origins: Promise<Set<string>> } | undefined;
 
   constructor(options: { agents: AgentRepository; now?: () => Date }) {
     this.#agents = options.agents;
@@ -75,12 +88,101 @@ export class AgentsService {
     return this.#agents.list(options);
   }
 
-  /** Publishing keeps the first publication time when already published. */
-  async setPublished(idOrHandle: string, published: boolean): Promise<Agent> {
-    const agent = await this.get(idOrHandle);
-    if ((agent.publishedAt !== null) === published) return agent;
+  /**
+   * Publishes (or re-publishes) the agent as it is now: pins its current version for visitors and
+   * sets the visibility. The first publication time is kept across re-publishing. `changed` is
+   * false when it was already published so, at this version.
+   */
+  async publish(agent: Agent, visibility: Exclude<Visibility, "private">): Promise<{ agent: Agent; changed: boolean }> {
+    if (agent.visibility === visibility && agent.publishedVersion === agent.version) return { agent, changed: false };
     const now = this.#now().toISOString();
-    return this.#agents.setPublished({ id: agent.id, publishedAt: published ? now : null, now });
+    const published = await this.#agents.setPublication({ id: agent.id, visibility, publishedVersion: agent.version, publishedAt: agent.publishedAt ?? now, now });
+    this.#originsChanged();
+    return { agent: published, changed: true };
+  }
+
+  /** Private again: only the owner reaches it; visitors keep reading their own past conversations. */
+  async unpublish(agent: Agent): Promise<{ agent: Agent; changed: boolean }> {
+    if (agent.visibility === "private" && agent.publishedVersion === null) return { agent, changed: false };
+    const now = this.#now().toISOString();
+    const unpublished = await this.#agents.setPublication({ id: agent.id, visibility: "private", publishedVersion: null, publishedAt: null, now });
+    this.#originsChanged();
+    return { agent: unpublished, changed: true };
+  }
+
+  /** The public directory: public agents as visitors get them, most recently published first. */
+  listPublic(limit: number): Promise<Agent[]> {
+    return this.#agents.listPublic({ limit });
+  }
+
+  /** The agent's publish settings (limits, allowed origins, review), defaults filled in. */
+  async publishSettings(agent: Pick<Agent, "id">): Promise<PublishSettings> {
+    const found = await this.#agents.getPublishing(agent.id);
+    if (!found) throw new AtelierError("not_found", `No agent "${agent.id}".`);
+    return found.settings;
+  }
+
+  /** The owner's view of the publication; the identity secret is made on first read. */
+  async publication(agent: Agent): Promise<Publication> {
+    const found = await this.#agents.getPublishing(agent.id);
+    if (!found) throw new AtelierError("not_found", `No agent "${agent.id}".`);
+    const identitySecret = found.identitySecret ?? (await this.#agents.setIdentitySecret({ id: agent.id, secret: newIdentitySecret(), onlyIfUnset: true }));
+    return {
+      agentId: agent.id,
+      handle: agent.handle,
+      visibility: agent.visibility,
+      publishedVersion: agent.publishedVersion,
+      publishedAt: agent.publishedAt,
+      currentVersion: agent.version,
+      settings: found.settings,
+      identitySecret,
+      sharePath: `/a/${agent.handle}`,
+    };
+  }
+
+  /** The secret embedding sites sign visitors' identities with (made on first use). */
+  async identitySecret(agent: Pick<Agent, "id">): Promise<string> {
+    const found = await this.#agents.getPublishing(agent.id);
+    if (!found) throw new AtelierError("not_found", `No agent "${agent.id}".`);
+    return found.identitySecret ?? this.#agents.setIdentitySecret({ id: agent.id, secret: newIdentitySecret(), onlyIfUnset: true });
+  }
+
+  /** Merges the patch into the settings (limits key by key); changing them makes no version. */
+  async updatePublishSettings(agent: Agent, patchInput: unknown): Promise<Publication> {
+    const patch = parseWith(PublishSettingsPatch, patchInput, "publish settings");
+    const current = await this.publishSettings(agent);
+    const { limits, ...rest } = patch;
+    const settings = parseWith(PublishSettings, { ...current, ...rest, limits: { ...current.limits, ...limits } }, "publish settings");
+    await this.#agents.setPublishSettings({ id: agent.id, settings });
+    this.#originsChanged();
+    return this.publication(agent);
+  }
+
+  /** A new identity secret; signatures made with the old one stop working. */
+  async rotateIdentitySecret(agent: Agent): Promise<Publication> {
+    await this.#agents.setIdentitySecret({ id: agent.id, secret: newIdentitySecret() });
+    return this.publication(agent);
+  }
+
+  /**
+   * Whether any unlisted or public agent lets this origin embed it (the widget's CORS check, asked
+   * on every cross-site request). Cached briefly; changes made through this service apply at once,
+   * changes made by another server sharing the database within ORIGINS_TTL_MS.
+   */
+  async allowsOrigin(origin: string): Promise<boolean> {
+    const now = this.#now().getTime();
+    if (!this.#origins || this.#origins.until <= now) {
+      const loading = this.#agents.listAllowedOrigins().then((list) => new Set(list));
+      this.#origins = { until: now + ORIGINS_TTL_MS, origins: loading };
+      loading.catch(() => {
+        if (this.#origins?.origins === loading) this.#origins = undefined;
+      });
+    }
+    return (await this.#origins.origins).has(origin.toLowerCase());
+  }
+
+  #originsChanged(): void {
+    this.#origins = undefined;
   }
 
   async update(idOrHandle: string, patchInput: unknown, expectedVersion?: number): Promise<Agent> {
@@ -104,6 +206,7 @@ export class AgentsService {
   async delete(idOrHandle: string): Promise<void> {
     const agent = await this.get(idOrHandle);
     await this.#agents.delete(agent.id);
+    this.#originsChanged();
   }
 
   async versions(idOrHandle: string): Promise<AgentVersionSummary[]> {
@@ -144,6 +247,9 @@ function copyName(name: string): string {
 }
 
 export function profileOf(agent: Agent): AgentProfile {
-  const { id: _id, version: _version, ownerId: _ownerId, publishedAt: _publishedAt, createdAt: _createdAt, updatedAt: _updatedAt, ...profile } = agent;
+  const {
+    id: _id, version: _version, ownerId: _ownerId, publishedAt: _publishedAt, visibility: _visibility, publishedVersion: _publishedVersion,
+    createdAt: _createdAt, updatedAt: _updatedAt, ...profile
+  } = agent;
   return profile;
 }

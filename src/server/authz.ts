@@ -105,36 +105,58 @@ export class Access {
     throw agentNotFound(idOrHandle);
   }
 
-  /** An agent the principal may start a conversation with: their own, or any published one. */
+  /**
+   * An agent the principal may start a conversation with: their own (as it is now), or an unlisted
+   * or public one as visitors get it (the pinned version), from a site it allows.
+   */
   async chatAgent(principal: Principal, idOrHandle: string): Promise<Agent> {
     const agent = await this.#agents.find(idOrHandle);
-    if (agent && (isOwner(principal, agent) || (agent.publishedAt !== null && principal.kind !== "anonymous"))) return agent;
+    if (agent && isOwner(principal, agent)) return agent;
+    if (agent && agent.visibility !== "private" && principal.kind !== "anonymous") return this.#forVisitor(principal, agent);
     throw agentNotFound(idOrHandle);
   }
 
-  /** A published agent, as anyone may see it. */
-  async publishedAgent(idOrHandle: string): Promise<Agent> {
+  /** An agent's public face: unlisted and public agents (pinned version) for anyone, and their owner's own as it is now. */
+  async publishedAgent(principal: Principal, idOrHandle: string): Promise<Agent> {
     const agent = await this.#agents.find(idOrHandle);
-    if (agent && agent.publishedAt !== null) return agent;
+    if (agent && isOwner(principal, agent)) return agent;
+    if (agent && agent.visibility !== "private") return this.#forVisitor(principal, agent);
     throw agentNotFound(idOrHandle);
   }
 
   /**
    * A conversation the principal may reach: any conversation with an agent they own (the owner's
    * inbox), or their own conversation — to read or delete always, to continue ("write") only while
-   * the agent is published.
+   * the agent is published. Participants get the agent as visitors do (the pinned version).
    */
   async conversation(principal: Principal, id: string, need: "read" | "write"): Promise<{ conversation: Conversation; agent: Agent }> {
     const found = await this.#chat.findConversation(id);
     if (found && principal.kind !== "anonymous") {
       const agent = await this.#agents.find(found.agentId);
-      const participant = participantIdOf(principal);
-      const mayParticipate = found.participantId === participant && (need === "read" || agent?.publishedAt !== null);
-      if (agent && (isOwner(principal, agent) || mayParticipate)) {
-        return { conversation: found, agent };
+      if (agent && isOwner(principal, agent)) return { conversation: found, agent };
+      const participates = found.participantId === participantIdOf(principal);
+      if (agent && participates && (need === "read" || agent.visibility !== "private")) {
+        return { conversation: found, agent: await this.#forVisitor(principal, agent) };
       }
     }
     throw new AtelierError("not_found", `No conversation "${id}". List yours with GET /api/conversations.`);
+  }
+
+  /** The pinned version, once the site the request came from (if another) is one the agent allows. */
+  async #forVisitor(principal: Principal, agent: Agent): Promise<Agent> {
+    const origin = principal.kind === "visitor" ? principal.crossOrigin : undefined;
+    if (origin !== undefined) await this.checkSite(agent, origin);
+    return this.#agents.forVisitors(agent);
+  }
+
+  /** Refuses a page on another site that the agent's owner has not allowed to embed it. */
+  async checkSite(agent: Agent, origin: string): Promise<void> {
+    const { allowedOrigins } = await this.#agents.publishSettings(agent);
+    if (allowedOrigins.includes(origin.toLowerCase())) return;
+    throw new AtelierError(
+      "forbidden",
+      `This website is not allowed to use ${agent.name}. The owner can add ${origin} in the agent's publish settings.`,
+    );
   }
 
   /** A conversation with one of the principal's agents: the owner's inbox (takeover, review, read marks). */

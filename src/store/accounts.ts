@@ -87,8 +87,18 @@ export interface StoredVisitor {
 }
 
 export interface VisitorRepository {
-  create(input: { id: string; tokenHash: string; now: string }): Promise<StoredVisitor>;
+  /** Throws conflict when the id, the token or the external key is taken. */
+  create(input: { id: string; tokenHash: string; now: string; externalKey?: string | null }): Promise<StoredVisitor>;
   findByTokenHash(tokenHash: string): Promise<StoredVisitor | undefined>;
+  /** The visitor an embedding site identified: external key "<agentId>:<userId>" (anonymous visitors have none). */
+  findByExternalKey(externalKey: string): Promise<StoredVisitor | undefined>;
+  /** Replaces the visitor's token: the old one stops working. False when there is no such visitor. */
+  setTokenHash(input: { id: string; tokenHash: string }): Promise<boolean>;
+  /**
+   * Every identified visitor of one agent (external key "<agentId>:…") loses their token, until
+   * identified again: an agent's identity secret was replaced. Returns how many.
+   */
+  revokeIdentifiedTokens(agentId: string): Promise<number>;
   touch(input: { id: string; now: string }): Promise<void>;
   /** Deletes the visitor and every conversation whose participant they are, in one transaction. */
   delete(id: string): Promise<boolean>;

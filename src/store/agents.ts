@@ -1,4 +1,4 @@
-import type { Agent, AgentProfile, AgentVersionSummary } from "../contracts/index.js";
+import type { Agent, AgentProfile, AgentVersionSummary, PublishSettings, Visibility } from "../contracts/index.js";
 
 /** Agents and their immutable versions. Every write to a profile creates a new version. */
 export interface AgentRepository {
@@ -8,8 +8,25 @@ export interface AgentRepository {
   getByHandle(handle: string): Promise<Agent | undefined>;
   /** Newest first. `ownerId` keeps only that user's agents. */
   list(options?: { ownerId?: string; limit?: number }): Promise<Agent[]>;
-  /** Publishes (a timestamp) or unpublishes (null) without creating a version. Throws not_found. */
-  setPublished(input: { id: string; publishedAt: string | null; now: string }): Promise<Agent>;
+  /**
+   * Sets who may reach the agent and which version they get, without creating a version: private
+   * (publishedVersion and publishedAt null) or unlisted/public pinned to an existing version.
+   * Throws not_found for an unknown agent or version.
+   */
+  setPublication(input: { id: string; visibility: Visibility; publishedVersion: number | null; publishedAt: string | null; now: string }): Promise<Agent>;
+  /** Public agents, as visitors get them (their pinned versions), most recently first published first. */
+  listPublic(options: { limit: number }): Promise<Agent[]>;
+  /** Every origin some unlisted or public agent allows (the widget's CORS allow-list), without duplicates. */
+  listAllowedOrigins(): Promise<string[]>;
+  /** Publish settings (defaults filled in) and the identity secret (null until made). Undefined for an unknown agent. */
+  getPublishing(id: string): Promise<{ settings: PublishSettings; identitySecret: string | null } | undefined>;
+  /** Replaces the publish settings; not versioned. Throws not_found. */
+  setPublishSettings(input: { id: string; settings: PublishSettings }): Promise<void>;
+  /**
+   * Stores the identity secret and returns the one in force: with `onlyIfUnset`, a secret made
+   * concurrently by someone else wins, so every caller ends up with the same one. Throws not_found.
+   */
+  setIdentitySecret(input: { id: string; secret: string; onlyIfUnset?: boolean }): Promise<string>;
   /**
    * Stores `profile` as version current+1. `expectedVersion`, when given, guards against lost updates
    * (conflict when another edit landed first). Throws not_found, conflict.

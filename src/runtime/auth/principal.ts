@@ -4,9 +4,13 @@ import type { ApiKeyScope, User } from "../../contracts/index.js";
 /** Who is calling. Resolved once per request from its credentials; every authorisation decision reads it. */
 export type Principal =
   | { kind: "anonymous" }
-  | { kind: "visitor"; visitorId: string; via: "cookie" | "bearer"; csrfToken: string }
+  | {
+    kind: "visitor"; visitorId: string; via: "cookie" | "bearer"; csrfToken: string;
+    /** The other site whose page sent the request (the widget), when it came from one; agents must allow it. */
+    crossOrigin?: string;
+  }
   | { kind: "user"; user: User; via: "session"; sessionId: string; csrfToken: string; expiresAt: string }
-  | { kind: "user"; user: User; via: "api_key"; keyId: string; scopes: readonly ApiKeyScope[] };
+  | { kind: "user"; user: User; via: "api_key"; keyId: string; scopes: readonly ApiKeyScope[]; agentIds?: readonly string[] | null };
 
 export type UserPrincipal = Extract<Principal, { kind: "user" }>;
 export type VisitorPrincipal = Extract<Principal, { kind: "visitor" }>;

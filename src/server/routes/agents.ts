@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { Agent, AgentList, AgentPatch, AgentProfile, AgentVersionList, AgentVersionParams, DraftAgentRequest, DraftAgentResult, DuplicateAgent, IdParams, PublicAgent } from "../../contracts/index.js";
+import type { FastifyRequest } from "fastify";
+import {
+  Agent, AgentList, AgentPatch, AgentProfile, AgentVersionList, AgentVersionParams, DraftAgentRequest, DraftAgentResult, DuplicateAgent, IdParams,
+  Publication, PublicAgent, PublicAgentList, PublicAgentListQuery, PublishAgent, PublishSettingsPatch,
+} from "../../contracts/index.js";
 import { userOf, type Principal } from "../../runtime/auth/principal.js";
 import type { AuthRule } from "../authz.js";
 import { route, type RouteSpec } from "../route.js";
@@ -12,24 +16,19 @@ const IfMatch = z.object({ "if-match": z.string().regex(/^"?\d+"?$/, "use the ag
 const READ: AuthRule = { allow: ["user"], scope: "agents:read" };
 const WRITE: AuthRule = { allow: ["user"], scope: "agents:write" };
 
-export function agentRoutes({ agents, access, audit, drafter }: AppServices): RouteSpec[] {
+export function agentRoutes({ agents, access, audit, drafter, identity }: AppServices): RouteSpec[] {
   const own = ({ params, principal }: { params: { id: string }; principal: Principal }) => access.ownAgent(principal, params.id);
 
-  /** Publish or unpublish; audited only when it changes something. */
-  const publication = (publish: boolean, summary: string) =>
-    route({
-      method: "POST", url: `/api/agents/:id/${publish ? "publish" : "unpublish"}`, tag: "agents", summary,
-      auth: WRITE, params: IdParams, guard: own, responses: { 200: Agent },
-      handler: async ({ resource, principal, request }) => {
-        const changed = await agents.setPublished(resource.id, publish);
-        const actor = userOf(principal).user.id;
-        if ((resource.publishedAt !== null) !== publish) {
-          await audit.record({ userId: actor, action: publish ? "agent.published" : "agent.unpublished", actor, ip: request.ip, target: { type: "agent", id: resource.id } });
-        }
-        return { status: 200, body: changed };
-      },
+  /** Audited only when it changed something: a new visibility or a newly pinned version. */
+  const auditPublication = async (input: { principal: Principal; request: FastifyRequest; before: Agent; after: Agent }) => {
+    const actor = userOf(input.principal).user.id;
+    const { before, after } = input;
+    const action = after.visibility === "private" ? "agent.unpublished" : "agent.published";
+    await audit.record({
+      userId: actor, action, actor, ip: input.request.ip, target: { type: "agent", id: after.id },
+      detail: { version: after.publishedVersion, visibility: after.visibility, previousVisibility: before.visibility },
     });
-
+  };
   return [
     route({
       method: "POST", url: "/api/agents", tag: "agents", summary: "Create an agent (version 1), private until published",
@@ -88,8 +87,48 @@ export function agentRoutes({ agents, access, audit, drafter }: AppServices): Ro
         body: await agents.duplicate(resource, { name: body.name, ownerId: userOf(principal).user.id }),
       }),
     }),
-    publication(true, "Publish an agent: visitors can then find it by handle and talk to it"),
-    publication(false, "Make an agent private again; visitors keep read access to their own past conversations"),
+    route({
+      method: "POST", url: "/api/agents/:id/publish", tag: "agents",
+      summary: "Publish the agent as it is now (unlisted: anyone with the link; public: also listed). Visitors get this version until you publish again",
+      auth: WRITE, params: IdParams, body: PublishAgent, guard: own, responses: { 200: Agent },
+      handler: async ({ body, resource, principal, request }) => {
+        const { agent, changed } = await agents.publish(resource, body.visibility);
+        if (changed) await auditPublication({ principal, request, before: resource, after: agent });
+        return { status: 200, body: agent };
+      },
+    }),
+    route({
+      method: "POST", url: "/api/agents/:id/unpublish", tag: "agents",
+      summary: "Make an agent private again; visitors keep read access to their own past conversations",
+      auth: WRITE, params: IdParams, guard: own, responses: { 200: Agent },
+      handler: async ({ resource, principal, request }) => {
+        const { agent, changed } = await agents.unpublish(resource);
+        if (changed) await auditPublication({ principal, request, before: resource, after: agent });
+        return { status: 200, body: agent };
+      },
+    }),
+    route({
+      method: "GET", url: "/api/agents/:id/publishing", tag: "agents",
+      summary: "How the agent is published: visibility, pinned version, settings (allowed sites, limits, review) and the identity secret",
+      auth: READ, params: IdParams, guard: own, responses: { 200: Publication },
+      handler: async ({ resource }) => ({ status: 200, body: await agents.publication(resource) }),
+    }),
+    route({
+      method: "PATCH", url: "/api/agents/:id/publishing", tag: "agents",
+      summary: "Change publish settings (allowed sites, visitor limits, limit message, reply review); takes effect at once, makes no version",
+      auth: WRITE, params: IdParams, body: PublishSettingsPatch, guard: own, responses: { 200: Publication },
+      handler: async ({ body, resource }) => ({ status: 200, body: await agents.updatePublishSettings(resource, body) }),
+    }),
+    route({
+      method: "POST", url: "/api/agents/:id/publishing/rotate-secret", tag: "agents",
+      summary: "Replace the identity secret: signatures made with the old one stop working, and identified visitors must be identified again",
+      auth: WRITE, params: IdParams, guard: own, responses: { 200: Publication },
+      handler: async ({ resource }) => {
+        const publication = await agents.rotateIdentitySecret(resource);
+        await identity.revokeTokens(resource);
+        return { status: 200, body: publication };
+      },
+    }),
     route({
       method: "GET", url: "/api/agents/:id/versions", tag: "agents", summary: "List an agent's versions, newest first",
       auth: READ, params: IdParams, guard: own, responses: { 200: AgentVersionList },
@@ -110,8 +149,17 @@ export function agentRoutes({ agents, access, audit, drafter }: AppServices): Ro
       method: "GET", url: "/api/public/agents/:id", tag: "public",
       summary: "A published agent's public profile (name, tagline, avatar, description, greetings), by id or handle",
       auth: { allow: ["anyone"], rateLimit: "public" }, params: IdParams, responses: { 200: PublicAgent },
-      guard: ({ params }) => access.publishedAgent(params.id),
+      guard: ({ params, principal }) => access.publishedAgent(principal, params.id),
       handler: async ({ resource }) => ({ status: 200, body: PublicAgent.parse(resource) }),
+    }),
+    route({
+      method: "GET", url: "/api/public/agents", tag: "public",
+      summary: "The directory: public agents (not unlisted ones), most recently published first",
+      auth: { allow: ["anyone"], rateLimit: "public" }, query: PublicAgentListQuery, responses: { 200: PublicAgentList },
+      handler: async ({ query }) => ({
+        status: 200,
+        body: { agents: (await agents.listPublic(query.limit)).map((agent) => PublicAgent.parse(agent)) },
+      }),
     }),
   ];
 }

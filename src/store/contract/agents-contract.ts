@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PublishSettings } from "../../contracts/index.js";
 import { at, createAgent, createConversation, createUser, expectAtelierError, type OpenStore, profile, uniqueHandle, uniqueId, useStore } from "./fixtures.js";
 
 export function describeAgentContract(open: OpenStore): void {
@@ -18,7 +19,9 @@ export function describeAgentContract(open: OpenStore): void {
       const owner = await createUser(store());
       const created = await store().agents.create({ id, handle, ownerId: owner.id, profile: input, now: at(1) });
 
-      expect(created).toEqual({ ...input, id, handle, version: 1, ownerId: owner.id, publishedAt: null, createdAt: at(1), updatedAt: at(1) });
+      expect(created).toEqual({
+        ...input, id, handle, version: 1, ownerId: owner.id, publishedAt: null, visibility: "private", publishedVersion: null, createdAt: at(1), updatedAt: at(1),
+      });
       expect(await store().agents.get(id)).toEqual(created);
       expect(await store().agents.getByHandle(handle)).toEqual(created);
       expect(await store().agents.listVersions(id)).toEqual([{ version: 1, createdAt: at(1), name: "Bea" }]);
@@ -74,25 +77,96 @@ export function describeAgentContract(open: OpenStore): void {
       expect(everyone).toEqual(expect.arrayContaining([older.id, newer.id, theirs.id, ownerless.id]));
     });
 
-    it("publishes and unpublishes without making a version", async () => {
+    it("publishes, pins a version and unpublishes without making a version", async () => {
       const agent = await createAgent(store(), { now: at(1) });
-      const published = await store().agents.setPublished({ id: agent.id, publishedAt: at(5), now: at(5) });
+      const published = await store().agents.setPublication({ id: agent.id, visibility: "unlisted", publishedVersion: 1, publishedAt: at(5), now: at(5) });
 
-      expect(published).toEqual({ ...agent, publishedAt: at(5), updatedAt: at(5) });
+      expect(published).toEqual({ ...agent, visibility: "unlisted", publishedVersion: 1, publishedAt: at(5), updatedAt: at(5) });
       expect(await store().agents.get(agent.id)).toEqual(published);
       expect(await store().agents.listVersions(agent.id)).toHaveLength(1);
 
+      // Editing makes version 2; the pin stays on 1 until published again.
       const edited = await store().agents.update({ id: agent.id, handle: agent.handle, profile: profile({ name: "Edited" }), now: at(6) });
-      expect(edited).toMatchObject({ version: 2, publishedAt: at(5) });
-      expect(await store().agents.getVersion(agent.id, 1)).toMatchObject({ version: 1, publishedAt: at(5) });
+      expect(edited).toMatchObject({ version: 2, publishedAt: at(5), visibility: "unlisted", publishedVersion: 1 });
+      expect(await store().agents.getVersion(agent.id, 1)).toMatchObject({ version: 1, name: "Chef Bea", publishedAt: at(5), publishedVersion: 1 });
 
-      const unpublished = await store().agents.setPublished({ id: agent.id, publishedAt: null, now: at(7) });
-      expect(unpublished).toMatchObject({ version: 2, name: "Edited", publishedAt: null, updatedAt: at(7) });
+      const repinned = await store().agents.setPublication({ id: agent.id, visibility: "public", publishedVersion: 2, publishedAt: at(5), now: at(7) });
+      expect(repinned).toMatchObject({ version: 2, visibility: "public", publishedVersion: 2, publishedAt: at(5), updatedAt: at(7) });
+
+      const unpublished = await store().agents.setPublication({ id: agent.id, visibility: "private", publishedVersion: null, publishedAt: null, now: at(8) });
+      expect(unpublished).toMatchObject({ version: 2, name: "Edited", visibility: "private", publishedVersion: null, publishedAt: null, updatedAt: at(8) });
       expect(await store().agents.listVersions(agent.id)).toHaveLength(2);
     });
 
-    it("answers not_found when publishing an unknown agent", async () => {
-      await expectAtelierError(store().agents.setPublished({ id: uniqueId("agt"), publishedAt: at(1), now: at(1) }), "not_found");
+    it("answers not_found when publishing an unknown agent or version, and changes nothing", async () => {
+      await expectAtelierError(
+        store().agents.setPublication({ id: uniqueId("agt"), visibility: "public", publishedVersion: null, publishedAt: at(1), now: at(1) }),
+        "not_found",
+      );
+      const agent = await createAgent(store());
+      await expectAtelierError(
+        store().agents.setPublication({ id: agent.id, visibility: "public", publishedVersion: 3, publishedAt: at(1), now: at(1) }),
+        "not_found",
+      );
+      expect(await store().agents.get(agent.id)).toEqual(agent);
+    });
+
+    it("lists public agents at their pinned versions, most recently first published first", async () => {
+      const older = await createAgent(store(), { name: "Older" });
+      const newer = await createAgent(store(), { name: "Newer" });
+      const unlisted = await createAgent(store());
+      const hidden = await createAgent(store());
+      await store().agents.setPublication({ id: older.id, visibility: "public", publishedVersion: 1, publishedAt: at(900_000), now: at(1) });
+      await store().agents.setPublication({ id: newer.id, visibility: "public", publishedVersion: 1, publishedAt: at(900_001), now: at(1) });
+      await store().agents.setPublication({ id: unlisted.id, visibility: "unlisted", publishedVersion: 1, publishedAt: at(900_002), now: at(1) });
+      await store().agents.update({ id: newer.id, handle: newer.handle, profile: profile({ name: "Newer draft", handle: newer.handle }), now: at(2) });
+
+      const listed = (await store().agents.listPublic({ limit: 1_000 })).filter((agent) => [older.id, newer.id, unlisted.id, hidden.id].includes(agent.id));
+      expect(listed.map((agent) => agent.id)).toEqual([newer.id, older.id]);
+      expect(listed[0]).toMatchObject({ name: "Newer", version: 1, publishedVersion: 1, visibility: "public" });
+      expect(await store().agents.listPublic({ limit: 1 })).toHaveLength(1);
+    });
+
+    it("stores publish settings beside the versions, with defaults for an agent that has none", async () => {
+      const agent = await createAgent(store());
+      const fresh = await store().agents.getPublishing(agent.id);
+      expect(fresh).toEqual({ settings: PublishSettings.parse({}), identitySecret: null });
+      expect(await store().agents.getPublishing(uniqueId("agt"))).toBeUndefined();
+
+      const settings = PublishSettings.parse({ allowedOrigins: ["https://shop.example"], reviewReplies: true, limits: { visitorPerMinute: 3 } });
+      await store().agents.setPublishSettings({ id: agent.id, settings });
+      expect((await store().agents.getPublishing(agent.id))?.settings).toEqual(settings);
+      expect(await store().agents.listVersions(agent.id)).toHaveLength(1);
+      await expectAtelierError(store().agents.setPublishSettings({ id: uniqueId("agt"), settings }), "not_found");
+    });
+
+    it("lists the origins that published agents allow, once each", async () => {
+      const origin = `https://${uniqueHandle("site")}.example`;
+      const privateOrigin = `https://${uniqueHandle("private")}.example`;
+      const first = await createAgent(store());
+      const second = await createAgent(store());
+      const hidden = await createAgent(store());
+      for (const agent of [first, second]) {
+        await store().agents.setPublishSettings({ id: agent.id, settings: PublishSettings.parse({ allowedOrigins: [origin] }) });
+        await store().agents.setPublication({ id: agent.id, visibility: "unlisted", publishedVersion: 1, publishedAt: at(1), now: at(1) });
+      }
+      await store().agents.setPublishSettings({ id: hidden.id, settings: PublishSettings.parse({ allowedOrigins: [privateOrigin] }) });
+
+      const origins = await store().agents.listAllowedOrigins();
+      expect(origins.filter((item) => item === origin)).toHaveLength(1);
+      expect(origins).not.toContain(privateOrigin);
+    });
+
+    it("keeps the first identity secret when two are made at once, and replaces it when told", async () => {
+      const agent = await createAgent(store());
+      const [a, b] = await Promise.all([
+        store().agents.setIdentitySecret({ id: agent.id, secret: "first", onlyIfUnset: true }),
+        store().agents.setIdentitySecret({ id: agent.id, secret: "second", onlyIfUnset: true }),
+      ]);
+      expect(a).toBe(b);
+      expect((await store().agents.getPublishing(agent.id))?.identitySecret).toBe(a);
+      expect(await store().agents.setIdentitySecret({ id: agent.id, secret: "rotated" })).toBe("rotated");
+      await expectAtelierError(store().agents.setIdentitySecret({ id: uniqueId("agt"), secret: "x" }), "not_found");
     });
 
     it("stores each update as a new version and keeps the old ones", async () => {

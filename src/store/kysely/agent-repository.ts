@@ -1,9 +1,10 @@
 import type { Kysely } from "kysely";
-import { AtelierError, type Agent, type AgentProfile, type AgentVersionSummary } from "../../contracts/index.js";
+import { AtelierError, PublishSettings, type Agent, type AgentProfile, type AgentVersionSummary, type Visibility } from "../../contracts/index.js";
 import type { AgentRepository } from "../agents.js";
 import { toAgent, toVersionSummary } from "./agent-rows.js";
 import type { Database } from "./database.js";
 import type { StoreContext } from "./store-context.js";
+import { parseStored, parseStoredJson } from "./stored-data.js";
 
 /** AgentRepository over any Kysely dialect: each profile write is a new row in agent_versions. */
 export class KyselyAgentRepository implements AgentRepository {
@@ -51,22 +52,72 @@ export class KyselyAgentRepository implements AgentRepository {
     return (await query.execute()).map(toAgent);
   }
 
-  setPublished(input: { id: string; publishedAt: string | null; now: string }): Promise<Agent> {
+  setPublication(input: { id: string; visibility: Visibility; publishedVersion: number | null; publishedAt: string | null; now: string }): Promise<Agent> {
+    const { id, visibility, publishedVersion, publishedAt, now } = input;
     // Only the agents row changes: publication is not part of the profile, so no version is made.
     return this.#context.db.transaction().execute(async (trx) => {
+      if (publishedVersion !== null) {
+        const version = await trx.selectFrom("agent_versions").select("version")
+          .where("agent_id", "=", id).where("version", "=", publishedVersion).executeTakeFirst();
+        if (!version) throw new AtelierError("not_found", `Agent "${id}" has no version ${publishedVersion} to publish.`);
+      }
       const result = await trx.updateTable("agents")
-        .set((eb) => ({
-          published_at: input.publishedAt,
-          visibility: input.publishedAt === null ? "private" : "public",
-          published_version: input.publishedAt === null ? null : eb.ref("current_version"),
-          updated_at: input.now,
-        }))
-        .where("id", "=", input.id)
+        .set({ visibility, published_version: publishedVersion, published_at: publishedAt, updated_at: now })
+        .where("id", "=", id)
         .executeTakeFirstOrThrow();
-      if (result.numUpdatedRows === 0n) throw agentNotFound(input.id);
-      const row = await currentVersions(trx).where("agents.id", "=", input.id).executeTakeFirstOrThrow();
-      return toAgent(row);
+      if (result.numUpdatedRows === 0n) throw agentNotFound(id);
+      return toAgent(await currentVersions(trx).where("agents.id", "=", id).executeTakeFirstOrThrow());
     });
+  }
+
+  async listPublic(options: { limit: number }): Promise<Agent[]> {
+    const rows = await this.#context.db
+      .selectFrom("agents")
+      .innerJoin("agent_versions", (join) =>
+        join.onRef("agent_versions.agent_id", "=", "agents.id").onRef("agent_versions.version", "=", "agents.published_version"))
+      .select(AGENT_COLUMNS)
+      // As getVersion reads an older version: its own time, so visitors' copies match wherever they come from.
+      .select("agent_versions.created_at as updated_at")
+      .where("agents.visibility", "=", "public")
+      .orderBy("agents.published_at", "desc")
+      .orderBy("agents.id", "desc")
+      .limit(options.limit)
+      .execute();
+    return rows.map(toAgent);
+  }
+
+  async listAllowedOrigins(): Promise<string[]> {
+    const rows = await this.#context.db.selectFrom("agents").select(["id", "publish_settings"])
+      .where("visibility", "!=", "private")
+      .where("publish_settings", "!=", "{}")
+      .execute();
+    const origins = new Set<string>();
+    for (const row of rows) for (const origin of readSettings(row).allowedOrigins) origins.add(origin);
+    return [...origins];
+  }
+
+  async getPublishing(id: string): Promise<{ settings: PublishSettings; identitySecret: string | null } | undefined> {
+    const row = await this.#context.db.selectFrom("agents").select(["id", "publish_settings", "identity_secret"]).where("id", "=", id).executeTakeFirst();
+    return row && { settings: readSettings(row), identitySecret: row.identity_secret };
+  }
+
+  async setPublishSettings(input: { id: string; settings: PublishSettings }): Promise<void> {
+    const result = await this.#context.db.updateTable("agents")
+      .set({ publish_settings: JSON.stringify(input.settings) })
+      .where("id", "=", input.id)
+      .executeTakeFirstOrThrow();
+    if (result.numUpdatedRows === 0n) throw agentNotFound(input.id);
+  }
+
+  async setIdentitySecret(input: { id: string; secret: string; onlyIfUnset?: boolean }): Promise<string> {
+    let query = this.#context.db.updateTable("agents").set({ identity_secret: input.secret }).where("id", "=", input.id);
+    if (input.onlyIfUnset) query = query.where("identity_secret", "is", null);
+    await query.execute();
+    // Read back rather than trust the update count: with onlyIfUnset, an earlier caller's secret stays.
+    const row = await this.#context.db.selectFrom("agents").select("identity_secret").where("id", "=", input.id).executeTakeFirst();
+    if (!row) throw agentNotFound(input.id);
+    if (row.identity_secret === null) throw new AtelierError("internal", `Could not store the identity secret of agent "${input.id}".`);
+    return row.identity_secret;
   }
 
   update(input: { id: string; handle: string; profile: AgentProfile; now: string; expectedVersion?: number }): Promise<Agent> {
@@ -111,18 +162,8 @@ export class KyselyAgentRepository implements AgentRepository {
     const row = await this.#context.db
       .selectFrom("agents")
       .innerJoin("agent_versions", "agent_versions.agent_id", "agents.id")
-      .select([
-        "agents.id",
-        "agents.handle",
-        "agent_versions.version",
-        "agent_versions.profile",
-        "agents.owner_id",
-        "agents.published_at",
-        "agents.visibility",
-        "agents.published_version",
-        "agents.created_at",
-        "agent_versions.created_at as updated_at",
-      ])
+      .select(AGENT_COLUMNS)
+      .select("agent_versions.created_at as updated_at")
       .where("agents.id", "=", id)
       .where("agent_versions.version", "=", version)
       .executeTakeFirst();
@@ -146,24 +187,33 @@ export class KyselyAgentRepository implements AgentRepository {
   }
 }
 
+/** What toAgent needs but updated_at, which depends on the version read. */
+const AGENT_COLUMNS = [
+  "agents.id",
+  "agents.handle",
+  "agent_versions.version",
+  "agent_versions.profile",
+  "agents.owner_id",
+  "agents.published_at",
+  "agents.visibility",
+  "agents.published_version",
+  "agents.created_at",
+] as const;
+
 /** Each agent joined with its current version. */
 function currentVersions(db: Kysely<Database>) {
   return db
     .selectFrom("agents")
     .innerJoin("agent_versions", (join) =>
       join.onRef("agent_versions.agent_id", "=", "agents.id").onRef("agent_versions.version", "=", "agents.current_version"))
-    .select([
-      "agents.id",
-      "agents.handle",
-      "agent_versions.version",
-      "agent_versions.profile",
-      "agents.owner_id",
-      "agents.published_at",
-      "agents.visibility",
-      "agents.published_version",
-      "agents.created_at",
-      "agents.updated_at",
-    ]);
+    .select(AGENT_COLUMNS)
+    .select("agents.updated_at");
+}
+
+/** Settings are parsed, not cast: "{}" and settings stored before a field existed get the defaults. */
+function readSettings(row: { id: string; publish_settings: string }): PublishSettings {
+  const what = `publish settings of agent "${row.id}"`;
+  return parseStored(PublishSettings, parseStoredJson(row.publish_settings, what), what);
 }
 
 function handleTaken(handle: string, cause: unknown): AtelierError {

@@ -70,6 +70,9 @@ export function AgentEditor(props: EditorProps) {
             <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/knowledge`} variant="secondary">
               Knowledge
             </ButtonLink>
+            <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/publish`} variant="secondary">
+              Publish
+            </ButtonLink>
             <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/chat`} variant="secondary">
               Open full chat
             </ButtonLink>
