@@ -1,6 +1,7 @@
 import yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Agent, AuditEvent, ConversationList, ConversationWithMessages, CreatedApiKey, ErrorBody, SessionInfo, TurnResult, VisitorSession } from "../src/contracts/index.js";
+import { readSseStream } from "../src/client/sse.js";
+import type { Agent, AuditEvent, ConversationList, ConversationWithMessages, CreatedApiKey, ErrorBody, InboxList, SessionInfo, TurnResult, VisitorSession } from "../src/contracts/index.js";
 import { routeTable } from "../src/server/app.js";
 import { seedApiKey, seedSession, seedUser, TEST_PASSWORD, type SeededUser } from "./support/accounts.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
@@ -146,6 +147,78 @@ describe("visitors", () => {
     expect((await call("GET", "/api/conversations", { headers: visitor.cookie })).status).toBe(401);
     expect(await conversationIds(alice.key), "other visitors keep theirs").toContain(theirs);
     expect(await conversationIds(other.bearer)).toEqual([theirs]);
+  });
+});
+
+describe("visitor isolation and the owner's inbox", () => {
+  it("gives a second visitor nothing of the first one's conversation, on any route, and an owner nothing of another owner's inbox", async () => {
+    const [alice, bob] = [await owner(), await owner()];
+    const agent = await createAgent(alice.key, { name: "Isolated Agent" });
+    await publish(agent.id, alice.key);
+    const first = await newVisitor();
+    const conversation = await startConversation(agent.id, first.bearer);
+    const turn = await chat(conversation, "My secret order number is 5512", first.bearer);
+    const greeting = (await call<ConversationWithMessages>("GET", `/api/conversations/${conversation}`, { headers: first.bearer })).body.messages[0]!.id;
+    const draft = `msg_draft_${Date.now()}`;
+    const now = new Date().toISOString();
+    await server.services.store.conversations.appendMessage({
+      id: draft, conversationId: conversation, role: "assistant", content: "held draft 5512", status: "complete", createdAt: now, completedAt: now, review: "pending",
+    });
+
+    const base = `/api/conversations/${conversation}`;
+    const visitorRoutes: [string, string, unknown?][] = [
+      ["GET", base], ["DELETE", base], ["POST", `${base}/messages`, { content: "hi", stream: false }], ["POST", `${base}/regenerate`, { stream: false }],
+      ["GET", `${base}/live`], ["GET", `${base}/replies/${turn.reply.id}/events`], ["POST", `${base}/replies/${turn.reply.id}/abort`],
+    ];
+    const ownerRoutes: [string, string, unknown?][] = [
+      ["POST", `${base}/takeover`], ["POST", `${base}/handback`], ["POST", `${base}/owner-messages`, { content: "hijack" }], ["POST", `${base}/read`],
+      ["POST", `${base}/messages/${draft}/approve`, {}], ["POST", `${base}/messages/${draft}/discard`],
+    ];
+    const second = await newVisitor();
+    for (const [method, url, body] of visitorRoutes) {
+      const reply = await call(method, url, { headers: second.bearer, ...(body === undefined ? {} : { body }) });
+      expect(reply.status, `${method} ${url} as another visitor`).toBe(404);
+      expect(reply.text).not.toContain("5512");
+    }
+    for (const [method, url, body] of [...ownerRoutes, ["GET", "/api/inbox"], ["GET", "/api/inbox/events"]] as [string, string, unknown?][]) {
+      for (const headers of [second.bearer, first.bearer]) {
+        const reply = await call(method, url, { headers, ...(body === undefined ? {} : { body }) });
+        expect(reply.status, `${method} ${url} as a visitor`).toBe(403);
+      }
+    }
+    for (const [method, url, body] of ownerRoutes) {
+      const reply = await call(method, url, { headers: bob.key, ...(body === undefined ? {} : { body }) });
+      expect(reply.status, `${method} ${url} as another owner`).toBe(404);
+    }
+    // The held draft is the owner's alone: the visitor whose conversation it is cannot see or follow it either.
+    const own = await call<ConversationWithMessages>("GET", base, { headers: first.bearer });
+    expect(own.body.messages.map((message) => message.id)).not.toContain(draft);
+    expect((await call("GET", `${base}/replies/${draft}/events`, { headers: first.bearer })).status).toBe(404);
+    expect((await call("POST", `${base}/replies/${draft}/abort`, { headers: first.bearer })).status).toBe(404);
+
+    const aliceInbox = await call<InboxList>("GET", "/api/inbox", { headers: alice.key });
+    expect(aliceInbox.body.conversations.map((entry) => entry.id)).toEqual([conversation]);
+    const bobInbox = await call<InboxList>("GET", `/api/inbox?q=5512&agentId=${agent.id}`, { headers: bob.key });
+    expect(bobInbox.status).toBe(200);
+    expect(bobInbox.body.conversations).toEqual([]);
+    expect((await call<InboxList>("GET", "/api/inbox", { headers: bob.key })).body.conversations).toEqual([]);
+
+    // Bob's live inbox hears nothing of Alice's conversation, only of his own agents'.
+    const stop = new AbortController();
+    const stream = await fetch(`${server.url}/api/inbox/events`, { headers: bob.key, signal: stop.signal });
+    expect(stream.status).toBe(200);
+    const bobAgent = await createAgent(bob.key, { name: "Bob Agent" });
+    await publish(bobAgent.id, bob.key);
+    await chat(conversation, "another secret 7781", first.bearer);
+    const bobConversation = await startConversation(bobAgent.id, second.bearer);
+    const received: string[] = [];
+    for await (const message of readSseStream(stream.body!)) {
+      received.push(message.data);
+      if (message.data.includes(bobConversation)) break;
+    }
+    stop.abort();
+    expect(received.join("\n")).not.toContain(conversation);
+    expect(received.join("\n")).not.toContain("7781");
   });
 });
 

@@ -1,6 +1,7 @@
 import {
   AtelierError,
   type Agent,
+  type Channel,
   type Citation,
   type Passage,
   type ChatMessage,
@@ -19,6 +20,7 @@ import { knowledgeRules, withReference } from "../knowledge/reference.js";
 import { renderPersona } from "./persona.js";
 import { assemblePrompt, type PromptPlan } from "./prompt.js";
 import type { ReplyHub, ReplyRun } from "./reply-hub.js";
+import type { DomainEvent, EventBus } from "./events.js";
 
 /** Retrieval for the turn pipeline (the knowledge service). */
 export interface KnowledgeRetriever {
@@ -50,6 +52,31 @@ export interface ChatServiceOptions {
   deltaCoalesceMs?: number;
   /** History is dropped in steps of this many messages when it no longer fits (see assemblePrompt). */
   historyDropStep?: number;
+  /** Where committed changes are announced (the inbox, live streams, webhooks). */
+  events?: EventBus | undefined;
+  /** Whether the agent's replies to visitors wait for the owner's review (its publish settings). */
+  reviewsReplies?: ((agent: Agent) => Promise<boolean>) | undefined;
+}
+
+/** Why no reply is streamed to the sender: the owner took over, or the reply waits for review. */
+export type HeldReason = "owner" | "review";
+
+/**
+ * A turn as the sender sees it: the reply streams (`held` null), or it is held — for the owner's
+ * review (the reply still runs; only the owner may follow it) or because the owner took over (no reply).
+ */
+export type Turn =
+  | { userMessage: Message; run: ReplyRun; held: null | "review" }
+  | { userMessage: Message; run: null; held: "owner" };
+
+/** A conversation with someone other than the agent's owner: the owner's inbox shows it. */
+export function isVisitorConversation(conversation: Conversation, agent: Agent): boolean {
+  return agent.ownerId !== null && conversation.participantId !== agent.ownerId;
+}
+
+/** What the participant may see: never a draft waiting for review or one the owner discarded. */
+export function isVisibleToParticipant(message: Message): boolean {
+  return message.review === null || message.review === "approved" || message.review === "edited";
 }
 
 /** A conversation with its agent, as the authorisation layer resolved them for this request. */
@@ -80,7 +107,7 @@ export class ChatService {
    * Starts a conversation with an agent the caller was allowed to reach (the authorisation layer
    * resolved it); `participantId` is whose conversation it is.
    */
-  async createConversation(input: { agent: Agent; participantId: string; title?: string | undefined }): Promise<{ conversation: Conversation; messages: Message[] }> {
+  async createConversation(input: { agent: Agent; participantId: string; title?: string | undefined; channel?: Channel | undefined }): Promise<{ conversation: Conversation; messages: Message[] }> {
     const { agent } = input;
     const now = this.#now().toISOString();
     const { conversations } = this.#options.store;
@@ -90,6 +117,7 @@ export class ChatService {
       participantId: input.participantId,
       title: input.title ?? `Chat with ${agent.name}`,
       now,
+      channel: input.channel,
     });
     const greeting = agent.greetings[0];
     if (greeting) {
@@ -104,7 +132,17 @@ export class ChatService {
         completedAt: now,
       });
     }
+    this.publish(agent, { type: "conversation.created", conversationId: conversation.id, conversation });
     return { conversation, messages: await conversations.listMessages(conversation.id) };
+  }
+
+  /**
+   * Announces a committed change to whoever watches the agent owner's conversations. Ownerless
+   * (pre-accounts) agents have no inbox, so nothing is announced for them.
+   */
+  publish(agent: Agent, event: DistributiveOmit<DomainEvent, "ownerId" | "agentId">): void {
+    if (agent.ownerId === null || !this.#options.events) return;
+    this.#options.events.publish({ ...event, ownerId: agent.ownerId, agentId: agent.id } as DomainEvent);
   }
 
   /** The conversation, or undefined: for the authorisation layer, which decides what "not found" says. */
@@ -112,9 +150,13 @@ export class ChatService {
     return this.#options.store.conversations.get(id);
   }
 
-  /** `conversation` as the authorisation layer resolved it; not read again. */
-  async getConversation(conversation: Conversation): Promise<{ conversation: Conversation; messages: Message[] }> {
-    return { conversation, messages: await this.#options.store.conversations.listMessages(conversation.id) };
+  /**
+   * `conversation` as the authorisation layer resolved it; not read again. Participants other than
+   * the owner see no drafts held for review (nor discarded ones).
+   */
+  async getConversation(conversation: Conversation, options: { asOwner?: boolean } = {}): Promise<{ conversation: Conversation; messages: Message[] }> {
+    const messages = await this.#options.store.conversations.listMessages(conversation.id);
+    return { conversation, messages: options.asOwner ? messages : messages.filter(isVisibleToParticipant) };
   }
 
   listConversations(query: { agentId?: string | undefined; ownerId?: string | undefined; participantId?: string | undefined; limit: number; before?: string | undefined }): Promise<Conversation[]> {
@@ -127,13 +169,14 @@ export class ChatService {
     });
   }
 
-  async deleteConversation(id: string): Promise<void> {
+  async deleteConversation(id: string, agent?: Agent): Promise<void> {
     const active = this.#options.hub.activeIn(id);
     if (active) {
       active.abort("The conversation was deleted.");
       await active.finished;
     }
-    await this.#options.store.conversations.delete(id);
+    const deleted = await this.#options.store.conversations.delete(id);
+    if (deleted && agent) this.publish(agent, { type: "conversation.deleted", conversationId: id });
   }
 
   /**
@@ -161,47 +204,77 @@ export class ChatService {
    * The conversation and its agent come resolved from the authorisation layer: a turn's hot path reads
    * neither twice.
    */
-  async sendMessage(input: TurnTarget & { content: string }): Promise<{ run: ReplyRun; userMessage: Message }> {
+  async sendMessage(input: TurnTarget & { content: string }): Promise<{ run: ReplyRun; userMessage: Message; held: null | "review" }> {
+    const turn = input.conversation.mode === "owner" ? undefined : await this.takeTurn(input);
+    if (!turn?.run) throw new AtelierError("conflict", "The agent's owner has taken this conversation over: the agent does not reply until they hand it back.");
+    return turn;
+  }
+
+  /** Like sendMessage, for callers that pass on a held turn (the visitor-facing route). */
+  async takeTurn(input: TurnTarget & { content: string }): Promise<Turn> {
     const { conversation, agent } = input;
+    // Taken over: the message reaches the owner, and the agent stays silent.
+    if (conversation.mode === "owner") return { userMessage: await this.#appendUserMessage(input), run: null, held: "owner" };
+    const review = await this.#holdsForReview(conversation, agent);
     const run = this.#options.hub.begin(conversation.id, newId("msg"));
     try {
       const history = await this.#history(conversation.id);
       history.push({ role: "user", content: input.content });
       const prepared = await this.prepareTurn(agent, history);
-      const now = this.#now().toISOString();
-      const userMessage = await this.#options.store.conversations.appendMessage({
-        id: newId("msg"),
-        conversationId: conversation.id,
-        role: "user",
-        content: input.content,
-        status: "complete",
-        createdAt: now,
-        completedAt: now,
-      });
-      await this.#startReply({ run, conversation, prepared, userMessageId: userMessage.id });
-      return { run, userMessage };
+      const userMessage = await this.#appendUserMessage(input);
+      await this.#startReply({ run, conversation, prepared, userMessageId: userMessage.id, review });
+      return { run, userMessage, held: review ? "review" : null };
     } catch (error) {
       this.#options.hub.discard(run);
       throw error;
     }
   }
 
-  /** Answers the last user message again; the previous reply is kept but leaves the history. */
-  async regenerate(input: TurnTarget): Promise<ReplyRun> {
+  async #appendUserMessage(input: TurnTarget & { content: string }): Promise<Message> {
+    const now = this.#now().toISOString();
+    const message = await this.#options.store.conversations.appendMessage({
+      id: newId("msg"),
+      conversationId: input.conversation.id,
+      role: "user",
+      content: input.content,
+      status: "complete",
+      createdAt: now,
+      completedAt: now,
+    });
+    this.publish(input.agent, { type: "message.created", conversationId: input.conversation.id, message });
+    return message;
+  }
+
+  /** Replies to visitors wait for the owner's review when the agent's publish settings say so. */
+  async #holdsForReview(conversation: Conversation, agent: Agent): Promise<boolean> {
+    const reviews = this.#options.reviewsReplies;
+    return reviews !== undefined && isVisitorConversation(conversation, agent) && (await reviews(agent));
+  }
+
+  /**
+   * Answers the last user message again; the previous reply is kept but leaves the history. Refused
+   * while the owner has taken the conversation over; held for review like any reply to a visitor.
+   */
+  async regenerate(input: TurnTarget): Promise<{ run: ReplyRun; held: null | "review" }> {
     const { conversation, agent } = input;
+    if (conversation.mode === "owner") {
+      throw new AtelierError("conflict", "The agent's owner has taken this conversation over: the agent does not reply until they hand it back.");
+    }
+    const review = await this.#holdsForReview(conversation, agent);
     const run = this.#options.hub.begin(conversation.id, newId("msg"));
     try {
       const messages = await this.#options.store.conversations.listMessages(conversation.id);
       const last = messages.at(-1);
-      const replacing = last?.role === "assistant" ? last : undefined;
+      // What the owner wrote themselves is never replaced by the agent.
+      const replacing = last?.role === "assistant" && last.author !== "owner" ? last : undefined;
       const answered = replacing ? messages.slice(0, -1) : messages;
       if (!answered.some((message) => message.role === "user")) {
         throw new AtelierError("bad_request", "There is no reply to regenerate yet: send a message first.");
       }
       const prepared = await this.prepareTurn(agent, toHistory(answered));
-      await this.#startReply({ run, conversation, prepared, userMessageId: null });
+      await this.#startReply({ run, conversation, prepared, userMessageId: null, review });
       if (replacing) await this.#options.store.conversations.replaceMessage(replacing.id, run.messageId);
-      return run;
+      return { run, held: review ? "review" : null };
     } catch (error) {
       this.#options.hub.discard(run);
       throw error;
@@ -272,6 +345,8 @@ export class ChatService {
     conversation: Conversation;
     prepared: PreparedTurn;
     userMessageId: string | null;
+    /** Store the reply as a draft for the owner's review. */
+    review: boolean;
   }): Promise<void> {
     const { run, conversation, prepared } = input;
     const startedAt = performance.now();
@@ -285,7 +360,9 @@ export class ChatService {
       agentVersion: prepared.agent.version,
       createdAt: this.#now().toISOString(),
       citations: prepared.citations,
+      review: input.review ? "pending" : null,
     });
+    this.publish(prepared.agent, { type: "reply.started", conversationId: conversation.id, messageId: run.messageId, held: input.review });
     run.push({
       type: "message-start",
       messageId: run.messageId,
@@ -368,7 +445,7 @@ export class ChatService {
     const durationMs = elapsed();
     const finalUsage = usage ?? { promptTokens: prepared.plan.promptTokens, evaluatedPromptTokens: 0, completionTokens: 0 };
     try {
-      await conversations.completeMessage(run.messageId, {
+      const stored = await conversations.completeMessage(run.messageId, {
         content: text,
         status: finishReason === "stop" || finishReason === "length" ? "complete" : "incomplete",
         finishReason,
@@ -377,6 +454,7 @@ export class ChatService {
         firstTokenMs,
         durationMs,
       });
+      this.publish(prepared.agent, { type: "message.created", conversationId: run.conversationId, message: stored });
       if (failure && finishReason !== "aborted") {
         run.push({ type: "error", messageId: run.messageId, code: failure.code, message: failure.message });
       } else {
@@ -391,9 +469,15 @@ export class ChatService {
   }
 }
 
-/** The messages the model conditions on: replaced replies are gone already; empty failed replies add nothing. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * The messages the model conditions on: replaced replies are gone already; empty failed replies add
+ * nothing; drafts held for review (or discarded) were never sent. The owner's own messages are part
+ * of it, so the agent carries on from them after a hand-back.
+ */
 function toHistory(messages: readonly Message[]): ChatMessage[] {
   return messages
-    .filter((message) => message.role === "user" || message.content.length > 0)
+    .filter((message) => isVisibleToParticipant(message) && (message.role === "user" || message.content.length > 0))
     .map((message) => ({ role: message.role, content: message.content }));
 }

@@ -29,7 +29,28 @@ export async function streamSse(
   subscribe: (signal: AbortSignal) => AsyncIterable<SequencedEvent>,
   options: { heartbeatMs?: number } = {},
 ): Promise<void> {
-  // Headers set so far (security headers, rate-limit counters) go out with the stream.
+  await streamSseMessages(reply, async function* (signal) {
+    for await (const item of subscribe(signal)) yield { id: String(item.seq), event: item.event.type, data: item.event };
+  }, options);
+}
+
+/** One Server-Sent Event: `event` names it, `data` is sent as JSON, `id` (optional) is for resuming. */
+export interface SseMessageOut {
+  event: string;
+  data: unknown;
+  id?: string | undefined;
+}
+
+export function formatSseMessage(message: SseMessageOut): string {
+  return `${message.id === undefined ? "" : `id: ${message.id}\n`}event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`;
+}
+
+/**
+ * Takes the response over for Server-Sent Events: headers set so far (security headers, rate-limit
+ * counters) go out with the stream's own, and a comment every `heartbeatMs` keeps proxies from closing
+ * a quiet stream. `write` waits for the socket to drain (or for `signal`), so a slow client is not buffered without end.
+ */
+export function openEventStream(reply: FastifyReply, options: { signal: AbortSignal; heartbeatMs?: number | undefined }): { write(frame: string): Promise<void>; end(): void } {
   const earlier = Object.fromEntries(Object.entries(reply.getHeaders()).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined));
   reply.hijack();
   const response = reply.raw;
@@ -41,19 +62,36 @@ export async function streamSse(
     "x-accel-buffering": "no",
   });
   response.flushHeaders();
-  const connection = whileConnected(response);
   const heartbeat = setInterval(() => response.write(": ping\n\n"), options.heartbeatMs ?? 15_000);
   heartbeat.unref();
+  return {
+    async write(frame) {
+      if (!response.write(frame) && !options.signal.aborted) {
+        await Promise.race([once(response, "drain"), once(options.signal, "abort")]);
+      }
+    },
+    end() {
+      clearInterval(heartbeat);
+      if (!response.writableEnded) response.end();
+    },
+  };
+}
+
+/** Streams any events (live updates without replay) as Server-Sent Events, with heartbeats, until they end or the client goes away. */
+export async function streamSseMessages(
+  reply: FastifyReply,
+  subscribe: (signal: AbortSignal) => AsyncIterable<SseMessageOut>,
+  options: { heartbeatMs?: number } = {},
+): Promise<void> {
+  const connection = whileConnected(reply.raw);
+  const stream = openEventStream(reply, { signal: connection.signal, heartbeatMs: options.heartbeatMs });
   try {
     for await (const item of subscribe(connection.signal)) {
       if (connection.signal.aborted) break;
-      if (!response.write(formatSseEvent(item))) {
-        await Promise.race([once(response, "drain"), once(connection.signal, "abort")]);
-      }
+      await stream.write(formatSseMessage(item));
     }
   } finally {
-    clearInterval(heartbeat);
     connection.release();
-    if (!response.writableEnded) response.end();
+    stream.end();
   }
 }

@@ -1,4 +1,4 @@
-import type { Channel, Citation, Conversation, MessageAuthor, ReviewState, FinishReason, Message, MessageStatus, Role, TokenUsage } from "../contracts/index.js";
+import type { Channel, Citation, Conversation, ConversationMode, InboxConversation, MessageAuthor, ReviewState, FinishReason, Message, MessageStatus, Role, TokenUsage } from "../contracts/index.js";
 
 export interface NewMessage {
   id: string;
@@ -55,4 +55,34 @@ export interface ConversationRepository {
   getMessage(id: string): Promise<Message | undefined>;
   /** Oldest first. `includeReplaced` defaults to false. */
   listMessages(conversationId: string, options?: { includeReplaced?: boolean }): Promise<Message[]>;
+
+  /** Takeover ("owner") and hand-back ("ai"); updatedAt is left alone (it orders by activity). Throws not_found. */
+  setMode(id: string, mode: ConversationMode): Promise<Conversation>;
+  /** The owner opened the conversation at `at`: it is read until something newer happens. Throws not_found. */
+  markRead(id: string, at: string): Promise<void>;
+  /**
+   * Review before send: sets a reply's review state, and its text when given (an owner's edit).
+   * Throws not_found.
+   */
+  setReview(messageId: string, review: ReviewState, content?: string): Promise<Message>;
+  /** The owner's inbox: see InboxOptions. Throws bad_request for an unknown `before` cursor. */
+  inbox(options: InboxOptions): Promise<InboxConversation[]>;
 }
+
+export interface InboxOptions {
+  /** Conversations with this user's agents. */
+  ownerId: string;
+  agentId?: string | undefined;
+  /** Only this conversation (one summary, for live updates). */
+  conversationId?: string | undefined;
+  /** Words found (case-insensitively) in the title, the participant id or any message. */
+  q?: string | undefined;
+  /** Only unread ones. */
+  unread?: boolean | undefined;
+  limit: number;
+  /** Ordered like list(): (updatedAt, id) descending; a conversation id as the cursor. */
+  before?: string | undefined;
+}
+
+/** Characters of the latest visible message an inbox entry shows. */
+export const PREVIEW_CHARS = 160;

@@ -6,18 +6,21 @@ import {
   ConversationListQuery,
   ConversationWithMessages,
   CreateConversation,
+  HeldTurn,
   IdParams,
+  type Message,
   PostMessage,
   Regenerate,
   ReplyParams,
   TurnResult,
 } from "../../contracts/index.js";
 import { actorOf, participantIdOf, visitorOrUserOf, type Principal } from "../../runtime/auth/principal.js";
+import { isVisibleToParticipant, isVisitorConversation, type HeldReason, type TurnTarget } from "../../runtime/chat-service.js";
 import type { ReplyRun } from "../../runtime/reply-hub.js";
 import type { AuthRule } from "../authz.js";
 import { route, type RouteResult, type RouteSpec } from "../route.js";
 import type { AppServices } from "../services.js";
-import { streamSse } from "../sse.js";
+import { streamSse, streamSseMessages } from "../sse.js";
 import type { FastifyReply } from "fastify";
 
 const ResumeQuery = z.object({ lastEventId: z.coerce.number().int().min(0).optional() });
@@ -38,6 +41,34 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
     return "streamed";
   }
 
+  /** No reply for the sender: one `reply-held` event (or 202 with HeldTurn); what follows comes on the live stream. */
+  async function respondHeld(held: HeldReason, options: { conversationId: string; userMessage: Message | null; stream: boolean; reply: FastifyReply }): Promise<RouteResult> {
+    if (!options.stream) return { status: 202, body: { userMessage: options.userMessage, held } satisfies HeldTurn };
+    const event = { type: "reply-held", conversationId: options.conversationId, userMessageId: options.userMessage?.id ?? null, reason: held } as const;
+    await streamSseMessages(options.reply, async function* () {
+      yield { id: "1", event: event.type, data: event };
+    });
+    return "streamed";
+  }
+
+  /** The agent's owner sees everything in the conversation; its participant only what was sent to them. */
+  const isOwner = (principal: Principal, target: TurnTarget) => principal.kind === "user" && target.agent.ownerId === principal.user.id;
+
+  /** Drafts held for review (or discarded) do not exist for anyone but the owner. */
+  async function hideDraftsFromParticipants(principal: Principal, target: TurnTarget, messageId: string): Promise<void> {
+    if (isOwner(principal, target)) return;
+    const message = await services.store.conversations.getMessage(messageId);
+    if (message && message.conversationId === target.conversation.id && !isVisibleToParticipant(message)) {
+      throw new AtelierError("not_found", `No reply "${messageId}" in this conversation.`);
+    }
+  }
+
+  /** Visitors' messages count against the agent's visitor limits, before anything is stored. */
+  async function admitVisitorMessage(target: TurnTarget): Promise<void> {
+    if (!isVisitorConversation(target.conversation, target.agent)) return;
+    await services.quotas.admit({ agent: target.agent, participantId: target.conversation.participantId });
+  }
+
   return [
     route({
       method: "POST", url: "/api/conversations", tag: "conversations",
@@ -47,10 +78,11 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
       handler: async ({ body, principal, resource: agent }) => {
         const caller = visitorOrUserOf(principal);
         // Only the agent's owner may file a conversation under another participant (their app's user id).
-        const participantId = caller.kind === "user" && agent.ownerId === caller.user.id && body.participantId
-          ? body.participantId
-          : participantIdOf(caller);
-        return { status: 201, body: await chat.createConversation({ agent, participantId, title: body.title }) };
+        const owner = caller.kind === "user" && agent.ownerId === caller.user.id;
+        const participantId = owner && body.participantId ? body.participantId : participantIdOf(caller);
+        // Visitors are on the share page unless they say the widget; the studio is the owner's.
+        const channel = owner ? (body.channel ?? "studio") : body.channel === "widget" ? "widget" : "share";
+        return { status: 201, body: await chat.createConversation({ agent, participantId, title: body.title, channel }) };
       },
     }),
     route({
@@ -66,14 +98,17 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
     route({
       method: "GET", url: "/api/conversations/:id", tag: "conversations", summary: "A conversation with its messages",
       auth: READ, params: IdParams, guard: reading, responses: { 200: ConversationWithMessages },
-      handler: async ({ resource }) => ({ status: 200, body: await chat.getConversation(resource.conversation) }),
+      handler: async ({ resource, principal }) => ({
+        status: 200,
+        body: await chat.getConversation(resource.conversation, { asOwner: isOwner(principal, resource) }),
+      }),
     }),
     route({
       method: "DELETE", url: "/api/conversations/:id", tag: "conversations",
       summary: "Delete a conversation (its owner, or the visitor who had it)",
       auth: WRITE, params: IdParams, guard: reading, responses: { 204: null },
       handler: async ({ resource, principal, request }) => {
-        await chat.deleteConversation(resource.conversation.id);
+        await chat.deleteConversation(resource.conversation.id, resource.agent);
         const owner = resource.agent.ownerId;
         if (owner !== null) {
           await audit.record({
@@ -86,19 +121,29 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
     }),
     route({
       method: "POST", url: "/api/conversations/:id/messages", tag: "conversations",
-      summary: "Send a message; the reply streams as Server-Sent Events (or JSON with stream: false)",
-      auth: WRITE, params: IdParams, body: PostMessage, guard: writing, responses: { 200: { eventStream: true, json: TurnResult } },
+      summary: "Send a message; the reply streams as Server-Sent Events (or JSON with stream: false). " +
+        "When the owner took the conversation over, or replies wait for the owner's review, a single `reply-held` event " +
+        "(202 with HeldTurn for stream: false) answers instead; follow GET /api/conversations/:id/live",
+      auth: WRITE, params: IdParams, body: PostMessage, guard: writing,
+      responses: { 200: { eventStream: true, json: TurnResult }, 202: HeldTurn },
       handler: async ({ body, reply, resource }) => {
-        const { run, userMessage } = await chat.sendMessage({ ...resource, content: body.content });
-        return respond(run, { stream: body.stream, userMessageId: userMessage.id, reply });
+        await admitVisitorMessage(resource);
+        const turn = await chat.takeTurn({ ...resource, content: body.content });
+        if (turn.held !== null) {
+          return respondHeld(turn.held, { conversationId: resource.conversation.id, userMessage: turn.userMessage, stream: body.stream, reply });
+        }
+        return respond(turn.run, { stream: body.stream, userMessageId: turn.userMessage.id, reply });
       },
     }),
     route({
       method: "POST", url: "/api/conversations/:id/regenerate", tag: "conversations",
-      summary: "Write the last reply again; the old one is kept but leaves the history",
-      auth: WRITE, params: IdParams, body: Regenerate, guard: writing, responses: { 200: { eventStream: true, json: TurnResult } },
+      summary: "Write the last reply again; the old one is kept but leaves the history (409 while the owner has taken the conversation over)",
+      auth: WRITE, params: IdParams, body: Regenerate, guard: writing,
+      responses: { 200: { eventStream: true, json: TurnResult }, 202: HeldTurn },
       handler: async ({ body, reply, resource }) => {
-        const run = await chat.regenerate(resource);
+        await admitVisitorMessage(resource);
+        const { run, held } = await chat.regenerate(resource);
+        if (held !== null) return respondHeld(held, { conversationId: resource.conversation.id, userMessage: null, stream: body.stream, reply });
         return respond(run, { stream: body.stream, userMessageId: null, reply });
       },
     }),
@@ -106,7 +151,8 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
       method: "GET", url: "/api/conversations/:id/replies/:messageId/events", tag: "conversations",
       summary: "Resume a reply's event stream after the event id in Last-Event-ID (or ?lastEventId=)",
       auth: READ, params: ReplyParams, query: ResumeQuery, guard: reading, responses: { 200: { eventStream: true } },
-      handler: async ({ params, query, request, reply }) => {
+      handler: async ({ params, query, request, reply, principal, resource }) => {
+        await hideDraftsFromParticipants(principal, resource, params.messageId);
         const header = request.headers["last-event-id"];
         const after = header === undefined ? (query.lastEventId ?? 0) : LastEventId.parse(header);
         const run = hub.get(params.messageId);
@@ -124,7 +170,22 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
       method: "POST", url: "/api/conversations/:id/replies/:messageId/abort", tag: "conversations",
       summary: "Stop a reply that is being written; what was written so far is kept as incomplete",
       auth: WRITE, params: ReplyParams, guard: writing, responses: { 202: AbortResult },
-      handler: async ({ params, resource }) => ({ status: 202, body: { aborted: await chat.abortReply(resource.conversation.id, params.messageId) } }),
+      handler: async ({ params, resource, principal }) => {
+        await hideDraftsFromParticipants(principal, resource, params.messageId);
+        return { status: 202, body: { aborted: await chat.abortReply(resource.conversation.id, params.messageId) } };
+      },
+    }),
+    route({
+      method: "GET", url: "/api/conversations/:id/live", tag: "conversations",
+      summary: "What changes in the conversation, live (Server-Sent Events of ConversationEvent): messages, replies starting, takeover and hand-back",
+      auth: READ, params: IdParams, guard: reading, responses: { 200: { eventStream: true } },
+      handler: async ({ reply, principal, resource }) => {
+        const asOwner = isOwner(principal, resource);
+        await streamSseMessages(reply, async function* (signal) {
+          for await (const event of services.inbox.conversationEvents(resource.conversation.id, { asOwner, signal })) yield { event: event.type, data: event };
+        }, { heartbeatMs: services.heartbeatMs });
+        return "streamed";
+      },
     }),
   ];
 }

@@ -36,9 +36,44 @@ export function describeMessageContract(open: OpenStore): void {
         durationMs: null,
         replacedBy: null,
         citations: [],
+        author: null,
+        review: null,
       });
       expect(await store().conversations.getMessage(input.id)).toEqual(stored);
       expect(await store().conversations.getMessage(uniqueId("msg"))).toBeUndefined();
+    });
+
+    it("labels assistant messages with their author (the agent unless told) and keeps a review state", async () => {
+      const conversationId = await newConversation();
+      const agentReply = await store().conversations.appendMessage(userMessage(conversationId, { role: "assistant" }));
+      const ownerReply = await store().conversations.appendMessage(userMessage(conversationId, { role: "assistant", author: "owner" }));
+      const held = await store().conversations.appendMessage(userMessage(conversationId, { role: "assistant", review: "pending" }));
+      const user = await store().conversations.appendMessage(userMessage(conversationId, { author: "owner" }));
+      expect([agentReply, ownerReply, held, user].map((message) => [message.author, message.review])).toEqual([
+        ["agent", null],
+        ["owner", null],
+        ["agent", "pending"],
+        [null, null],
+      ]);
+      expect(await store().conversations.getMessage(held.id)).toEqual(held);
+    });
+
+    it("approves, edits and discards a held reply", async () => {
+      const conversationId = await newConversation();
+      const draft = (content: string) => store().conversations.appendMessage(userMessage(conversationId, { role: "assistant", content, review: "pending" }));
+      const first = await draft("As written");
+      const second = await draft("Needs work");
+      const third = await draft("Off topic");
+
+      expect(await store().conversations.setReview(first.id, "approved")).toEqual({ ...first, review: "approved" });
+      expect(await store().conversations.setReview(second.id, "edited", "Much better")).toEqual({ ...second, review: "edited", content: "Much better" });
+      expect(await store().conversations.setReview(third.id, "discarded")).toEqual({ ...third, review: "discarded" });
+      expect((await store().conversations.listMessages(conversationId)).map((message) => [message.content, message.review])).toEqual([
+        ["As written", "approved"],
+        ["Much better", "edited"],
+        ["Off topic", "discarded"],
+      ]);
+      await expectAtelierError(store().conversations.setReview(uniqueId("msg"), "approved"), "not_found");
     });
 
     it("keeps append order even when timestamps tie or go backwards", async () => {

@@ -1,5 +1,5 @@
 import type { Selectable } from "kysely";
-import { Channel, ConversationMode, Message, type Conversation, type TokenUsage } from "../../contracts/index.js";
+import { Channel, ConversationMode, Message, type Conversation, type InboxConversation, type TokenUsage } from "../../contracts/index.js";
 import type { ConversationsTable, MessagesTable } from "./database.js";
 import { parseStored, parseStoredJson } from "./stored-data.js";
 
@@ -16,6 +16,33 @@ export function toConversation(row: ConversationRow): Conversation {
     channel: Channel.parse(row.channel),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** An inbox row: the conversation with its agent's name and the summary columns the inbox query selects. */
+export type InboxRow = ConversationRow & {
+  agent_handle: string;
+  agent_profile: string;
+  preview: string | null;
+  preview_role: string | null;
+  preview_author: string | null;
+  last_author: string | null;
+  pending_reviews: number | string | bigint | null;
+  unread: number | string | boolean | null;
+};
+
+export function toInboxConversation(row: InboxRow, previewChars: number): InboxConversation {
+  const profile = parseStoredJson(row.agent_profile, `profile of agent "${row.agent_id}"`) as { name?: unknown };
+  const preview = row.preview ?? "";
+  return {
+    ...toConversation(row),
+    agentName: typeof profile.name === "string" ? profile.name : row.agent_handle,
+    agentHandle: row.agent_handle,
+    preview: preview.length > previewChars ? `${preview.slice(0, previewChars - 1).trimEnd()}…` : preview,
+    previewRole: row.preview_role === null ? null : row.preview_role === "user" ? "user" : row.preview_author === "owner" ? "owner" : "agent",
+    // Drivers answer a boolean expression as 0/1 (SQLite), true/false or "1" (PostgreSQL).
+    unread: row.unread === true || Number(row.unread) === 1,
+    pendingReviews: Number(row.pending_reviews ?? 0),
   };
 }
 
