@@ -24,6 +24,19 @@ export function isApiPath(url: string): boolean {
   return path === "/api" || API_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
+/** The embeddable website widget (web/widget), loaded by other sites with a <script> tag. */
+export const WIDGET_FILE = "widget.js";
+
+/**
+ * Headers for /widget.js: other sites load it, so helmet's same-origin resource policy must not
+ * apply; its name has no content hash, so it is cached only briefly and a new build reaches sites soon.
+ */
+export const WIDGET_HEADERS = {
+  "cross-origin-resource-policy": "cross-origin",
+  "content-type": "text/javascript; charset=utf-8",
+  "cache-control": "public, max-age=300",
+} as const;
+
 /**
  * Serves the built studio. Hashed assets are cached for a year; index.html is revalidated so a new
  * build shows up at once. Any other GET that wants HTML gets index.html: the studio routes itself.
@@ -34,12 +47,19 @@ export async function registerStaticWeb(app: FastifyInstance, root: string): Pro
     prefix: "/",
     wildcard: false,
     index: false,
+    // Left to setHeaders: the plugin's own "public, max-age=0" would replace it otherwise.
+    cacheControl: false,
     setHeaders: (response, filePath) => {
       const immutable = /[\\/]assets[\\/]/.test(filePath);
       response.setHeader("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
     },
   });
   app.get("/", (_request, reply) => sendIndex(reply));
+  // After the static plugin wrote its own type and cache headers, which would otherwise win.
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (request.routeOptions.url === `/${WIDGET_FILE}` && reply.statusCode === 200) void reply.headers(WIDGET_HEADERS);
+    return payload;
+  });
 }
 
 export function wantsStudioPage(request: FastifyRequest): boolean {
