@@ -29,7 +29,7 @@ export function apiKeyIdOf(token: string): string | undefined {
 /** Mints a key and stores it (only its hash): the one way keys come to exist, whoever asks for one. */
 export async function issueApiKey(
   repository: ApiKeyRepository,
-  input: { userId: string; name: string; scopes: readonly ApiKeyScope[]; now: string; expiresAt: string | null },
+  input: { userId: string; name: string; scopes: readonly ApiKeyScope[]; agentIds?: readonly string[] | null; now: string; expiresAt: string | null },
 ): Promise<{ key: ApiKey; token: string }> {
   const minted = mintApiKey();
   const key = await repository.create({
@@ -39,6 +39,7 @@ export async function issueApiKey(
     prefix: minted.prefix,
     tokenHash: minted.tokenHash,
     scopes: [...new Set(input.scopes)],
+    agentIds: input.agentIds ? [...new Set(input.agentIds)] : null,
     now: input.now,
     expiresAt: input.expiresAt,
   });

@@ -1,4 +1,4 @@
-import { AtelierError, type ApiKey, type ApiKeyScope } from "../../contracts/index.js";
+import { AtelierError, type ApiKey, type ApiKeyScope, type ApiKeyUsage } from "../../contracts/index.js";
 import type { Store } from "../../store/store.js";
 import { newId } from "../ids.js";
 import { publicUser } from "./accounts-service.js";
@@ -10,6 +10,8 @@ import { csrfTokenFor, hashToken, newToken, sameHash } from "./tokens.js";
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** last-used and sliding-expiry writes happen at most this often per credential, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
+/** How far back a key's usage report reaches. */
+const USAGE_DAYS = 30;
 
 /** The credentials a request carried, as the HTTP layer found them. */
 export interface PresentedCredentials {
@@ -55,18 +57,51 @@ export class CredentialsService {
     return { kind: "anonymous" };
   }
 
-  async createApiKey(input: { userId: string; name: string; scopes: ApiKeyScope[]; expiresInDays?: number | undefined; ip: string | null }): Promise<{ key: ApiKey; token: string }> {
+  /** `agentIds` (ids or handles, the caller's own agents) limit what the key may use through /v1; omitted: all. */
+  async createApiKey(input: {
+    userId: string;
+    name: string;
+    scopes: ApiKeyScope[];
+    agentIds?: readonly string[] | undefined;
+    expiresInDays?: number | undefined;
+    ip: string | null;
+  }): Promise<{ key: ApiKey; token: string }> {
     const now = this.#now();
+    const agentIds = input.agentIds === undefined ? null : await this.#ownAgentIds(input.userId, input.agentIds);
     const issued = await issueApiKey(this.#store.apiKeys, {
       userId: input.userId,
       name: input.name,
       scopes: input.scopes,
+      agentIds,
       now: now.toISOString(),
       expiresAt: input.expiresInDays === undefined ? null : new Date(now.getTime() + input.expiresInDays * DAY_MS).toISOString(),
     });
     const { key } = issued;
-    await this.#audit.record({ userId: input.userId, action: "api_key.created", actor: input.userId, ip: input.ip, target: { type: "api_key", id: key.id }, detail: { name: key.name, scopes: key.scopes.join(" ") } });
+    await this.#audit.record({ userId: input.userId, action: "api_key.created", actor: input.userId, ip: input.ip, target: { type: "api_key", id: key.id }, detail: { name: key.name, scopes: key.scopes.join(" "), agents: key.agentIds === null ? "all" : key.agentIds.join(" ") } });
     return issued;
+  }
+
+  /** Usage of one of the user's keys through /v1 over the last `days` UTC days (today included), newest first. */
+  async apiKeyUsage(input: { userId: string; keyId: string; days?: number }): Promise<ApiKeyUsage> {
+    const found = await this.#store.apiKeys.findById(input.keyId);
+    if (!found || found.key.userId !== input.userId) throw new AtelierError("not_found", `You have no API key "${input.keyId}". List yours with GET /api/keys.`);
+    const since = new Date(this.#now().getTime() - ((input.days ?? USAGE_DAYS) - 1) * DAY_MS).toISOString().slice(0, 10);
+    return { keyId: found.key.id, usage: await this.#store.apiKeyUsage.listForKey(found.key.id, { sinceDay: since }) };
+  }
+
+  /** The ids of the user's agents named by id or handle; names that are not theirs fail together, listed. */
+  async #ownAgentIds(userId: string, names: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    const unknown: string[] = [];
+    for (const name of names) {
+      const agent = (await this.#store.agents.get(name)) ?? (await this.#store.agents.getByHandle(name.toLowerCase()));
+      if (agent && agent.ownerId === userId) ids.push(agent.id);
+      else unknown.push(name);
+    }
+    if (unknown.length > 0) {
+      throw new AtelierError("bad_request", `You have no agent ${unknown.map((name) => `"${name}"`).join(", ")}. Name your own agents by id or handle (GET /api/agents lists them).`);
+    }
+    return [...new Set(ids)];
   }
 
   listApiKeys(userId: string): Promise<ApiKey[]> {
@@ -100,7 +135,7 @@ export class CredentialsService {
     const now = this.#now();
     if (found.key.revokedAt !== null || (found.key.expiresAt !== null && found.key.expiresAt <= now.toISOString())) return undefined;
     if (this.#due(keyId, now)) await this.#store.apiKeys.touch({ id: keyId, now: now.toISOString() });
-    return { kind: "user", user: publicUser(found.user), via: "api_key", keyId, scopes: found.key.scopes };
+    return { kind: "user", user: publicUser(found.user), via: "api_key", keyId, scopes: found.key.scopes, agentIds: found.key.agentIds };
   }
 
   async #fromSession(token: string): Promise<Principal | undefined> {

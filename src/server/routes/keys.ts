@@ -1,4 +1,4 @@
-import { ApiKeyList, CreateApiKey, CreatedApiKey, IdParams } from "../../contracts/index.js";
+import { ApiKeyList, ApiKeyUsage, CreateApiKey, CreatedApiKey, IdParams } from "../../contracts/index.js";
 import { userOf } from "../../runtime/auth/principal.js";
 import type { AuthRule } from "../authz.js";
 import { route, type RouteSpec } from "../route.js";
@@ -19,8 +19,15 @@ export function keyRoutes({ credentials }: AppServices): RouteSpec[] {
       auth: PERSONAL, body: CreateApiKey, responses: { 201: CreatedApiKey },
       handler: async ({ body, principal, request }) => ({
         status: 201,
-        body: await credentials.createApiKey({ userId: userOf(principal).user.id, name: body.name, scopes: body.scopes, expiresInDays: body.expiresInDays, ip: request.ip }),
+        body: await credentials.createApiKey({
+          userId: userOf(principal).user.id, name: body.name, scopes: body.scopes, agentIds: body.agentIds, expiresInDays: body.expiresInDays, ip: request.ip,
+        }),
       }),
+    }),
+    route({
+      method: "GET", url: "/api/keys/:id/usage", tag: "keys", summary: "What an API key used through /v1 over the last 30 days, per day and agent, newest first",
+      auth: PERSONAL, params: IdParams, responses: { 200: ApiKeyUsage },
+      handler: async ({ params, principal }) => ({ status: 200, body: await credentials.apiKeyUsage({ userId: userOf(principal).user.id, keyId: params.id }) }),
     }),
     route({
       method: "DELETE", url: "/api/keys/:id", tag: "keys", summary: "Revoke an API key; requests with it fail from now on",

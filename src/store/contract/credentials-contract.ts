@@ -75,7 +75,7 @@ export function describeCredentialContract(open: OpenStore): void {
   describe("API keys", () => {
     const store = useStore(open);
 
-    async function newKey(options: { userId: string; now?: string; expiresAt?: string | null }) {
+    async function newKey(options: { userId: string; now?: string; expiresAt?: string | null; agentIds?: string[] | null }) {
       const tokenHash = uniqueId("hash");
       const key = await store().apiKeys.create({
         id: uniqueId("key"),
@@ -84,6 +84,7 @@ export function describeCredentialContract(open: OpenStore): void {
         prefix: "atl_k3y",
         tokenHash,
         scopes: ["agents:read", "conversations:write"],
+        ...(options.agentIds === undefined ? {} : { agentIds: options.agentIds }),
         now: options.now ?? at(1),
         expiresAt: options.expiresAt === undefined ? null : options.expiresAt,
       });
@@ -95,12 +96,24 @@ export function describeCredentialContract(open: OpenStore): void {
       const { key, tokenHash } = await newKey({ userId: user.id, expiresAt: at(500) });
 
       expect(key).toEqual({
-        id: key.id, name: "deploy bot", prefix: "atl_k3y", scopes: ["agents:read", "conversations:write"],
+        id: key.id, name: "deploy bot", prefix: "atl_k3y", scopes: ["agents:read", "conversations:write"], agentIds: null,
         createdAt: at(1), lastUsedAt: null, expiresAt: at(500), revokedAt: null,
       });
       expect(await store().apiKeys.findById(key.id)).toEqual({ key: { ...key, userId: user.id, tokenHash }, user: await store().users.get(user.id) });
       expect(await store().apiKeys.findById(uniqueId("key"))).toBeUndefined();
       await expectAtelierError(newKey({ userId: uniqueId("usr") }), "not_found");
+    });
+
+    it("keeps the agents a key is limited to, in order; none (null) means all", async () => {
+      const user = await createUser(store());
+      const limited = await newKey({ userId: user.id, agentIds: ["agt_b", "agt_a"] });
+      const unlimited = await newKey({ userId: user.id, agentIds: null });
+
+      expect(limited.key.agentIds).toEqual(["agt_b", "agt_a"]);
+      expect((await store().apiKeys.findById(limited.key.id))?.key.agentIds).toEqual(["agt_b", "agt_a"]);
+      expect(unlimited.key.agentIds).toBeNull();
+      const listed = new Map((await store().apiKeys.listForUser(user.id)).map((key) => [key.id, key.agentIds]));
+      expect(listed).toEqual(new Map([[limited.key.id, ["agt_b", "agt_a"]], [unlimited.key.id, null]]));
     });
 
     it("lists a user's keys newest first, revoked ones included, and records use", async () => {
