@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signUserId } from "../src/runtime/auth/visitor-identity.js";
 import { routeTable } from "../src/server/app.js";
 import { buildWorld, CALLERS, PASSWORD, type Caller, type World } from "./support/route-fixtures.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
@@ -32,6 +33,30 @@ async function knowledgeSource(server: TestServer, world: World): Promise<string
   return sources[0]!.id;
 }
 
+/** A reply held for the owner's review in the world's visitor conversation, written straight to the store. */
+async function heldDraft(server: TestServer, world: World): Promise<string> {
+  const id = `msg_draft${++unique}`;
+  const now = new Date().toISOString();
+  await server.services.store.conversations.appendMessage({
+    id, conversationId: world.visitorConversation, role: "assistant", content: "A draft", status: "complete", createdAt: now, completedAt: now, review: "pending",
+  });
+  return id;
+}
+
+/** A webhook of the world's owner, written straight to the store (its documentation-range address is never reached in time to matter). */
+async function ownerWebhook(server: TestServer, world: World): Promise<string> {
+  const hook = await server.services.store.webhooks.create({
+    id: `whk_matrix${++unique}`, ownerId: world.ownerId, url: "https://203.0.113.9/hook", secret: "whsec_matrix", events: ["message.created"], description: "", enabled: true, now: new Date().toISOString(),
+  });
+  return hook.id;
+}
+
+/** An identify request for one of the world's agents, signed with its identity secret as an embedding site would. */
+async function identify(server: TestServer, agentId: string, userId: string): Promise<{ url: string; body: unknown }> {
+  const secret = await server.services.agents.identitySecret({ id: agentId });
+  return { url: "/api/visitors/identify", body: { agent: agentId, userId, signature: signUserId(secret, userId) } };
+}
+
 let unique = 0;
 const email = () => `new${++unique}-${Date.now()}@example.test`;
 
@@ -53,6 +78,16 @@ const SAMPLES: Record<string, Sample[]> = {
   "GET /api/keys": [{ request: () => ({ url: "/api/keys" }), expect: accounts(200) }],
   "POST /api/keys": [{ request: () => ({ url: "/api/keys", body: { name: "ci", scopes: ["agents:read"] } }), expect: accounts(201) }],
   "DELETE /api/keys/:id": [{ request: (w) => ({ url: `/api/keys/${w.ownerKeyId}` }), expect: ownerOnly(204) }],
+  "GET /api/keys/:id/usage": [{ request: (w) => ({ url: `/api/keys/${w.ownerKeyId}/usage` }), expect: ownerOnly(200) }],
+
+  // Webhooks: a person's own (never an API key's); 203.0.113.0/24 is a public, documentation-only range.
+  "GET /api/webhooks": [{ request: () => ({ url: "/api/webhooks" }), expect: accounts(200) }],
+  "POST /api/webhooks": [{ request: () => ({ url: "/api/webhooks", body: { url: "https://203.0.113.9/hook", events: ["message.created"] } }), expect: accounts(201) }],
+  "PATCH /api/webhooks/:id": [{ request: async (w, server) => ({ url: `/api/webhooks/${await ownerWebhook(server, w)}`, body: { enabled: false } }), expect: ownerOnly(200) }],
+  "DELETE /api/webhooks/:id": [{ request: async (w, server) => ({ url: `/api/webhooks/${await ownerWebhook(server, w)}` }), expect: ownerOnly(204) }],
+  "POST /api/webhooks/:id/rotate-secret": [{ request: async (w, server) => ({ url: `/api/webhooks/${await ownerWebhook(server, w)}/rotate-secret` }), expect: ownerOnly(200) }],
+  "POST /api/webhooks/:id/test": [{ request: async (w, server) => ({ url: `/api/webhooks/${await ownerWebhook(server, w)}/test` }), expect: ownerOnly(202) }],
+  "GET /api/webhooks/:id/deliveries": [{ request: async (w, server) => ({ url: `/api/webhooks/${await ownerWebhook(server, w)}/deliveries` }), expect: ownerOnly(200) }],
 
   "GET /api/admin/users": [{ request: () => ({ url: "/api/admin/users" }), expect: adminOnly(200) }],
   "POST /api/admin/users": [{ request: () => ({ url: "/api/admin/users", body: { email: email(), name: "Made" } }), expect: adminOnly(201) }],
@@ -67,6 +102,12 @@ const SAMPLES: Record<string, Sample[]> = {
   "POST /api/visitors": [{ request: () => ({ url: "/api/visitors" }), expect: all(201) }],
   "GET /api/visitors/me": [{ request: () => ({ url: "/api/visitors/me" }), expect: { none: 401, visitor: 200, other: 403, owner: 403, admin: 403 } }],
   "DELETE /api/visitors/me": [{ request: () => ({ url: "/api/visitors/me" }), expect: { none: 401, visitor: 204, other: 403, owner: 403, admin: 403 } }],
+  "POST /api/visitors/identify": [
+    { request: (w, server) => identify(server, w.publishedAgent, "user-1"), expect: all(200) },
+    { request: (w) => ({ url: "/api/visitors/identify", body: { agent: w.publishedAgent, userId: "user-1", signature: "0".repeat(64) } }), expect: all(403) },
+    // A private agent signs nobody in, whoever asks (its owner included: identities are for visitors).
+    { request: (w, server) => identify(server, w.privateAgent, "user-1"), expect: all(404) },
+  ],
 
   "POST /api/agents": [{ request: () => ({ url: "/api/agents", body: { name: "Fresh" } }), expect: accounts(201) }],
   "GET /api/agents": [{ request: () => ({ url: "/api/agents" }), expect: accounts(200) }],
@@ -78,6 +119,9 @@ const SAMPLES: Record<string, Sample[]> = {
   "DELETE /api/agents/:id": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}` }), expect: ownerOnly(204) }],
   "POST /api/agents/:id/publish": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/publish` }), expect: ownerOnly(200) }],
   "POST /api/agents/:id/unpublish": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/unpublish` }), expect: ownerOnly(200) }],
+  "GET /api/agents/:id/publishing": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/publishing` }), expect: ownerOnly(200) }],
+  "PATCH /api/agents/:id/publishing": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/publishing`, body: { reviewReplies: true } }), expect: ownerOnly(200) }],
+  "POST /api/agents/:id/publishing/rotate-secret": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/publishing/rotate-secret` }), expect: ownerOnly(200) }],
   "GET /api/agents/:id/versions": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions` }), expect: ownerOnly(200) }],
   "GET /api/agents/:id/versions/:version": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions/1` }), expect: ownerOnly(200) }],
   "POST /api/agents/:id/versions/:version/restore": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/versions/1/restore` }), expect: ownerOnly(200) }],
@@ -108,8 +152,10 @@ const SAMPLES: Record<string, Sample[]> = {
 
   "GET /api/public/agents/:id": [
     { request: (w) => ({ url: `/api/public/agents/${w.publishedAgent}` }), expect: all(200) },
-    { request: (w) => ({ url: `/api/public/agents/${w.privateAgent}` }), expect: all(404) },
+    // Its owner sees a private agent's public face (the share page's preview); nobody else does.
+    { request: (w) => ({ url: `/api/public/agents/${w.privateAgent}` }), expect: { ...all(404), owner: 200 } },
   ],
+  "GET /api/public/agents": [{ request: () => ({ url: "/api/public/agents" }), expect: all(200) }],
 
   "POST /api/conversations": [
     { request: (w) => ({ url: "/api/conversations", body: { agentId: w.publishedAgent } }), expect: { ...all(201), none: 401 } },
@@ -143,6 +189,36 @@ const SAMPLES: Record<string, Sample[]> = {
   "POST /api/conversations/:id/replies/:messageId/abort": [
     { request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/replies/${w.visitorGreeting}/abort` }), expect: visitorConversation(202) },
   ],
+  "GET /api/conversations/:id/live": [
+    { request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/live` }), expect: visitorConversation(200) },
+    { request: (w) => ({ url: `/api/conversations/${w.ownerConversation}/live` }), expect: privateConversation(200) },
+  ],
+
+  // The owner's inbox: every account has one (its own agents' conversations); visitors have none.
+  "GET /api/inbox": [{ request: () => ({ url: "/api/inbox" }), expect: accounts(200) }],
+  "GET /api/inbox/events": [{ request: () => ({ url: "/api/inbox/events" }), expect: accounts(200) }],
+  "POST /api/conversations/:id/takeover": [{ request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/takeover` }), expect: ownerOnly(200) }],
+  "POST /api/conversations/:id/handback": [{ request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/handback` }), expect: ownerOnly(200) }],
+  "POST /api/conversations/:id/owner-messages": [
+    { request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/owner-messages`, body: { content: "Owner here" } }), expect: ownerOnly(201) },
+  ],
+  "POST /api/conversations/:id/read": [{ request: (w) => ({ url: `/api/conversations/${w.visitorConversation}/read` }), expect: ownerOnly(204) }],
+  "POST /api/conversations/:id/messages/:messageId/approve": [{
+    request: async (w, server) => ({ url: `/api/conversations/${w.visitorConversation}/messages/${await heldDraft(server, w)}/approve`, body: { content: "Edited" } }),
+    expect: ownerOnly(200),
+  }],
+  "POST /api/conversations/:id/messages/:messageId/discard": [{
+    request: async (w, server) => ({ url: `/api/conversations/${w.visitorConversation}/messages/${await heldDraft(server, w)}/discard` }),
+    expect: ownerOnly(200),
+  }],
+
+  // The OpenAI-compatible API: any account, each seeing only its own agents as models.
+  "GET /v1/models": [{ request: () => ({ url: "/v1/models" }), expect: accounts(200) }],
+  "GET /v1/models/:model": [{ request: (w) => ({ url: `/v1/models/${w.privateAgent}` }), expect: ownerOnly(200) }],
+  "POST /v1/chat/completions": [{
+    request: (w) => ({ url: "/v1/chat/completions", body: { model: w.publishedAgent, messages: [{ role: "user", content: "Hi" }], max_tokens: 2 } }),
+    expect: ownerOnly(200),
+  }],
 };
 
 let server: TestServer;

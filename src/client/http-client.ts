@@ -17,6 +17,8 @@ import {
   SignUp,
   StartModelDownload,
   WhoAmI,
+  PublicAgent,
+  VisitorSession,
   ChatEvent,
   ConversationList,
   ConversationWithMessages,
@@ -31,6 +33,10 @@ import {
   KnowledgeSourceList,
   type AgentProfileInput,
 } from "../contracts/index.js";
+import { Conversation, ConversationEvent, InboxEvent, InboxList, Message } from "../contracts/index.js";
+import { ApiKey, ApiKeyList, ApiKeyUsage, CreateApiKey, CreatedApiKey } from "../contracts/index.js";
+import { CreatedWebhook, CreateWebhook, Webhook, WebhookDelivery, WebhookDeliveryList, WebhookList, WebhookPatch } from "../contracts/index.js";
+import { IdentifyVisitor, Publication, PublicAgentList, PublishSettingsPatch, type PublishAgent } from "../contracts/index.js";
 import { abortedError, errorFromResponse, malformedResponseError, unreachableError } from "./errors.js";
 import { readSseStream, type SseMessage } from "./sse.js";
 
@@ -53,6 +59,16 @@ export interface AtelierClientOptions {
   fetch?: typeof fetch;
   /** Sent with every request (authentication, tracing). */
   headers?: Record<string, string>;
+}
+
+/** Filters for the owner's inbox (GET /api/inbox). */
+export interface InboxFilter {
+  agentId?: string;
+  /** Words in titles, participant ids and message text. */
+  q?: string;
+  unread?: boolean;
+  limit?: number;
+  before?: string;
 }
 
 export interface StreamOptions {
@@ -171,8 +187,9 @@ export class AtelierClient {
     return this.#json("POST", "/api/agents/draft", DraftAgentResult, { body: request, signal: options.signal });
   }
 
-  publishAgent(idOrHandle: string): Promise<Agent> {
-    return this.#json("POST", `/api/agents/${segment(idOrHandle)}/publish`, Agent);
+  /** Publishes the agent as it is now (pins this version for visitors); public unless told unlisted. */
+  publishAgent(idOrHandle: string, visibility: PublishAgent["visibility"] = "public"): Promise<Agent> {
+    return this.#json("POST", `/api/agents/${segment(idOrHandle)}/publish`, Agent, { body: { visibility } });
   }
 
   unpublishAgent(idOrHandle: string): Promise<Agent> {
@@ -224,6 +241,23 @@ export class AtelierClient {
   /** Who is calling; fails with `unauthorized` when nobody is signed in. */
   whoAmI(): Promise<WhoAmI> {
     return this.#json("GET", "/api/auth/session", WhoAmI);
+  }
+
+  // Visitors: anonymous people talking to published agents (the share page, apps)
+
+  /** A published agent's public profile, by id or handle; `not_found` when it is private or unknown. */
+  publicAgent(idOrHandle: string, options: StreamOptions = {}): Promise<PublicAgent> {
+    return this.#json("GET", `/api/public/agents/${segment(idOrHandle)}`, PublicAgent, { signal: options.signal });
+  }
+
+  /** Starts a visitor identity; in a browser the server also sets the httpOnly visitor cookie. */
+  startVisitor(): Promise<VisitorSession> {
+    return this.#json("POST", "/api/visitors", VisitorSession);
+  }
+
+  /** The calling visitor and their CSRF token; `unauthorized` without a visitor identity. */
+  visitor(): Promise<Omit<VisitorSession, "token">> {
+    return this.#json("GET", "/api/visitors/me", VisitorSession.omit({ token: true }));
   }
 
   // Conversations
@@ -345,6 +379,168 @@ export class AtelierClient {
 
   // Transport
 
+  // Owner inbox: visitors' conversations, takeover, review
+
+  /** Visitors' conversations with the caller's agents, most recently active first. */
+  inbox(query: InboxFilter = {}, options: StreamOptions = {}): Promise<InboxList> {
+    const search = new URLSearchParams();
+    if (query.agentId !== undefined) search.set("agentId", query.agentId);
+    if (query.q !== undefined) search.set("q", query.q);
+    if (query.unread !== undefined) search.set("unread", String(query.unread));
+    if (query.limit !== undefined) search.set("limit", String(query.limit));
+    if (query.before !== undefined) search.set("before", query.before);
+    const suffix = search.toString() ? `?${search.toString()}` : "";
+    return this.#json("GET", `/api/inbox${suffix}`, InboxList, { signal: options.signal });
+  }
+
+  /** Live inbox updates until `signal` aborts (or the server ends the stream). */
+  inboxEvents(options: StreamOptions = {}): AsyncIterable<InboxEvent> {
+    return this.#liveStream("/api/inbox/events", InboxEvent, options.signal);
+  }
+
+  /** One conversation's changes, live: messages, replies starting, takeover and hand-back. Ends when it is deleted. */
+  conversationEvents(conversationId: string, options: StreamOptions = {}): AsyncIterable<ConversationEvent> {
+    return this.#liveStream(`/api/conversations/${segment(conversationId)}/live`, ConversationEvent, options.signal);
+  }
+
+  takeOver(conversationId: string): Promise<Conversation> {
+    return this.#json("POST", `/api/conversations/${segment(conversationId)}/takeover`, Conversation);
+  }
+
+  handBack(conversationId: string): Promise<Conversation> {
+    return this.#json("POST", `/api/conversations/${segment(conversationId)}/handback`, Conversation);
+  }
+
+  /** Writes to the visitor as the owner; the conversation is taken over first if the agent had it. */
+  sendOwnerMessage(conversationId: string, content: string): Promise<Message> {
+    return this.#json("POST", `/api/conversations/${segment(conversationId)}/owner-messages`, Message, { body: { content } });
+  }
+
+  /** Sends a held reply as written, or with `content` instead (review "edited"). */
+  approveReply(conversationId: string, messageId: string, content?: string): Promise<Message> {
+    const path = `/api/conversations/${segment(conversationId)}/messages/${segment(messageId)}/approve`;
+    return this.#json("POST", path, Message, { body: content === undefined ? {} : { content } });
+  }
+
+  discardReply(conversationId: string, messageId: string): Promise<Message> {
+    return this.#json("POST", `/api/conversations/${segment(conversationId)}/messages/${segment(messageId)}/discard`, Message);
+  }
+
+  async markRead(conversationId: string): Promise<void> {
+    await this.#send("POST", `/api/conversations/${segment(conversationId)}/read`);
+  }
+
+  /** Parses a live SSE stream (no replay: a dropped connection ends it; the caller lists again and reconnects). */
+  async *#liveStream<T extends z.ZodType>(path: string, schema: T, signal: AbortSignal | undefined): AsyncGenerator<z.output<T>> {
+    const response = await this.#send("GET", path, { signal, headers: { accept: "text/event-stream" } });
+    if (!response.body || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+      throw malformedResponseError(`an answer to GET ${path} that is not an event stream`);
+    }
+    try {
+      for await (const message of readSseStream(response.body)) {
+        let json: unknown;
+        try {
+          json = JSON.parse(message.data);
+        } catch (error) {
+          throw malformedResponseError(`a "${message.event}" event that is not JSON`, error);
+        }
+        const parsed = schema.safeParse(json);
+        if (!parsed.success) throw malformedResponseError(`a "${message.event}" event`, parsed.error);
+        yield parsed.data;
+      }
+    } catch (error) {
+      if (signal?.aborted) throw abortedError(signal);
+      throw error;
+    }
+  }
+
+  // API keys (a signed-in person manages them; keys cannot)
+
+  async listApiKeys(): Promise<ApiKey[]> {
+    return (await this.#json("GET", "/api/keys", ApiKeyList)).keys;
+  }
+
+  /** The token in the answer is shown this once; `agentIds` (ids or handles) limits what it may use through /v1. */
+  createApiKey(input: z.input<typeof CreateApiKey>): Promise<CreatedApiKey> {
+    parseWith(CreateApiKey, input, "API key");
+    return this.#json("POST", "/api/keys", CreatedApiKey, { body: input });
+  }
+
+  async revokeApiKey(id: string): Promise<void> {
+    await this.#send("DELETE", `/api/keys/${segment(id)}`);
+  }
+
+  /** Requests and tokens the key used through /v1, per day and agent, last 30 days, newest first. */
+  apiKeyUsage(id: string, options: StreamOptions = {}): Promise<ApiKeyUsage> {
+    return this.#json("GET", `/api/keys/${segment(id)}/usage`, ApiKeyUsage, { signal: options.signal });
+  }
+
+  // Webhooks (a signed-in person manages them; keys cannot)
+
+  async listWebhooks(options: StreamOptions = {}): Promise<Webhook[]> {
+    return (await this.#json("GET", "/api/webhooks", WebhookList, { signal: options.signal })).webhooks;
+  }
+
+  /** The signing secret in the answer is shown this once. */
+  createWebhook(input: z.input<typeof CreateWebhook>): Promise<CreatedWebhook> {
+    parseWith(CreateWebhook, input, "webhook");
+    return this.#json("POST", "/api/webhooks", CreatedWebhook, { body: input });
+  }
+
+  updateWebhook(id: string, patch: z.input<typeof WebhookPatch>): Promise<Webhook> {
+    parseWith(WebhookPatch, patch, "webhook changes");
+    return this.#json("PATCH", `/api/webhooks/${segment(id)}`, Webhook, { body: patch });
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.#send("DELETE", `/api/webhooks/${segment(id)}`);
+  }
+
+  /** A new signing secret, shown this once; it signs every attempt from now on. */
+  rotateWebhookSecret(id: string): Promise<CreatedWebhook> {
+    return this.#json("POST", `/api/webhooks/${segment(id)}/rotate-secret`, CreatedWebhook);
+  }
+
+  /** Queues a signed "webhook.test" delivery; follow it in webhookDeliveries. */
+  testWebhook(id: string): Promise<WebhookDelivery> {
+    return this.#json("POST", `/api/webhooks/${segment(id)}/test`, WebhookDelivery);
+  }
+
+  /** The webhook's recent deliveries, newest first. */
+  async webhookDeliveries(id: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<WebhookDelivery[]> {
+    const suffix = options.limit === undefined ? "" : `?limit=${options.limit}`;
+    return (await this.#json("GET", `/api/webhooks/${segment(id)}/deliveries${suffix}`, WebhookDeliveryList, { signal: options.signal })).deliveries;
+  }
+
+  // Publishing
+
+  /** Visibility, pinned version, publish settings and the identity secret (owner only). */
+  getPublication(agentIdOrHandle: string): Promise<Publication> {
+    return this.#json("GET", `/api/agents/${segment(agentIdOrHandle)}/publishing`, Publication);
+  }
+
+  updatePublishSettings(agentIdOrHandle: string, patch: z.input<typeof PublishSettingsPatch>): Promise<Publication> {
+    const body = parseWith(PublishSettingsPatch, patch, "publish settings");
+    return this.#json("PATCH", `/api/agents/${segment(agentIdOrHandle)}/publishing`, Publication, { body });
+  }
+
+  /** A new identity secret: old signatures stop working and identified visitors must be identified again. */
+  rotateIdentitySecret(agentIdOrHandle: string): Promise<Publication> {
+    return this.#json("POST", `/api/agents/${segment(agentIdOrHandle)}/publishing/rotate-secret`, Publication);
+  }
+
+  /** The directory of public agents, most recently published first. */
+  publicAgents(options: { limit?: number; signal?: AbortSignal } = {}): Promise<PublicAgentList> {
+    const query = options.limit === undefined ? "" : `?limit=${options.limit}`;
+    return this.#json("GET", `/api/public/agents${query}`, PublicAgentList, { signal: options.signal });
+  }
+
+  /** Signs in a user of an embedding site (userId signed with the agent's identity secret) as a visitor. */
+  identifyVisitor(input: IdentifyVisitor): Promise<VisitorSession> {
+    const body = parseWith(IdentifyVisitor, input, "identity");
+    return this.#json("POST", "/api/visitors/identify", VisitorSession, { body });
+  }
+
   async #json<T extends z.ZodType>(method: string, path: string, schema: T, options: RequestOptions = {}): Promise<z.output<T>> {
     const response = await this.#send(method, path, options);
     const json = await this.#readJson(response, `${method} ${path}`);
@@ -420,7 +616,8 @@ export class AtelierClient {
           if (event.type === "message-start") messageId = event.messageId;
           if (message.id !== undefined) lastEventId = message.id;
           yield message.id === undefined ? event : { ...event, id: message.id };
-          if (event.type === "message-end" || event.type === "error") return;
+          // reply-held: no reply comes on this stream (the owner took over, or it waits for review).
+          if (event.type === "message-end" || event.type === "error" || event.type === "reply-held") return;
         }
       } catch (error) {
         if (signal?.aborted) throw abortedError(signal);

@@ -34,6 +34,11 @@ export const ENVIRONMENT: Record<string, string> = {
   ATELIER_KNOWLEDGE_OVERLAP_TOKENS: "knowledge.overlapTokens",
   ATELIER_KNOWLEDGE_ALLOW_PRIVATE_URLS: "knowledge.allowPrivateUrls",
   ATELIER_KNOWLEDGE_WORKERS: "knowledge.workers",
+  ATELIER_WEBHOOKS_MAX_ATTEMPTS: "webhooks.maxAttempts",
+  ATELIER_WEBHOOKS_BASE_DELAY_MS: "webhooks.baseDelayMs",
+  ATELIER_WEBHOOKS_MAX_DELAY_MS: "webhooks.maxDelayMs",
+  ATELIER_WEBHOOKS_TIMEOUT_MS: "webhooks.timeoutMs",
+  ATELIER_WEBHOOKS_ALLOW_PRIVATE_URLS: "webhooks.allowPrivateUrls",
 };
 
 export interface LoadConfigOptions {

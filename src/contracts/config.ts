@@ -63,6 +63,18 @@ export const Config = z.object({
     /** Sources indexed at once. */
     workers: positiveInt.max(16).default(1),
   }).prefault({}),
+  /** Signed event deliveries to owners' URLs (see README, Webhooks). */
+  webhooks: z.object({
+    /** Tries per delivery (the first included) before it is marked failed. */
+    maxAttempts: positiveInt.max(50).default(8),
+    /** The wait before the first retry; each next one doubles (with jitter) up to maxDelayMs. */
+    baseDelayMs: positiveInt.default(5_000),
+    maxDelayMs: positiveInt.default(60 * 60 * 1000),
+    /** How long one attempt may take, connecting and answering. */
+    timeoutMs: positiveInt.max(120_000).default(10_000),
+    /** Sending to private, loopback or link-local addresses (off: an owner could make the server call into its own network). */
+    allowPrivateUrls: z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean()).default(false),
+  }).prefault({}),
   auth: z.object({
     /** Who may sign up once the first account (always allowed, and made admin) exists; an admin can change it at runtime. */
     signupMode: z.enum(["open", "invite", "closed"]).default("invite"),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Visibility } from "./agent.js";
+import { PublicAgent, Visibility } from "./agent.js";
 import { Conversation, Message } from "./chat.js";
 
 /*
@@ -12,6 +12,11 @@ export const PublishAgent = z.object({
   visibility: Visibility.exclude(["private"]).default("public"),
 }).strict();
 export type PublishAgent = z.infer<typeof PublishAgent>;
+
+/** The public directory (GET /api/public/agents): public agents as visitors get them, most recently published first. */
+export const PublicAgentList = z.object({ agents: z.array(PublicAgent) });
+export type PublicAgentList = z.infer<typeof PublicAgentList>;
+export const PublicAgentListQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) });
 
 const count = (max: number) => z.number().int().min(0).max(max);
 
@@ -113,6 +118,14 @@ export const InboxEvent = z.discriminatedUnion("type", [
 ]);
 export type InboxEvent = z.infer<typeof InboxEvent>;
 
+/**
+ * The answer to a message (with `stream: false`) when no reply comes back to the sender: the owner
+ * took the conversation over ("owner"), or the reply waits for the owner's review ("review"). What
+ * follows arrives on the conversation's live stream (GET /api/conversations/:id/live).
+ */
+export const HeldTurn = z.object({ userMessage: Message.nullable(), held: z.enum(["owner", "review"]) });
+export type HeldTurn = z.infer<typeof HeldTurn>;
+
 export const OwnerMessage = z.object({ content: z.string().trim().min(1, "write a message").max(32_000) }).strict();
 export type OwnerMessage = z.infer<typeof OwnerMessage>;
 /** Approve a held reply as written, or with the owner's edit. */
@@ -133,6 +146,9 @@ export type ApiKeyUsage = z.infer<typeof ApiKeyUsage>;
 
 export const WebhookEventType = z.enum(["conversation.created", "message.created", "conversation.taken_over", "conversation.handed_back"]);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
+/** What a delivery carries: a subscribed event, or "webhook.test" (POST /api/webhooks/:id/test), which nobody subscribes to. */
+export const WebhookDeliveryType = z.enum([...WebhookEventType.options, "webhook.test"]);
+export type WebhookDeliveryType = z.infer<typeof WebhookDeliveryType>;
 
 export const CreateWebhook = z.object({
   url: z.string().trim().url().max(2_000).regex(/^https?:\/\//i, "use an http(s) URL"),
@@ -167,7 +183,7 @@ export type WebhookList = z.infer<typeof WebhookList>;
 export const WebhookDelivery = z.object({
   id: z.string(),
   webhookId: z.string(),
-  event: WebhookEventType,
+  event: WebhookDeliveryType,
   status: z.enum(["pending", "delivered", "failed"]),
   attempts: z.number().int(),
   /** The receiver's last HTTP status, or null when it could not be reached. */

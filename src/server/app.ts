@@ -7,6 +7,7 @@ import { AtelierError } from "../contracts/index.js";
 import type { Principal } from "../runtime/auth/principal.js";
 import type { AuthRule } from "./authz.js";
 import { SESSION_COOKIE, VISITOR_COOKIE } from "./cookies.js";
+import { crossSiteOrigin, registerCors } from "./cors.js";
 import { toErrorResponse } from "./errors.js";
 import { registerStaticWeb, sendIndex, wantsStudioPage } from "./static-web.js";
 import { openApiDocument, registerRoutes, route, type RateLimitPolicy, type RouteSpec } from "./route.js";
@@ -15,10 +16,13 @@ import { agentRoutes } from "./routes/agents.js";
 import { authRoutes } from "./routes/auth.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
+import { inboxRoutes } from "./routes/inbox.js";
 import { keyRoutes } from "./routes/keys.js";
 import { knowledgeRoutes, MAX_FILES_PER_UPLOAD } from "./routes/knowledge.js";
 import { modelRoutes } from "./routes/models.js";
+import { openAiRoutes } from "./routes/openai.js";
 import { visitorRoutes } from "./routes/visitors.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import type { AppServices } from "./services.js";
 
 export const API_VERSION = "0.2.0";
@@ -35,6 +39,9 @@ export function routeTable(services: AppServices): RouteSpec[] {
     ...modelRoutes(services),
     ...knowledgeRoutes(services),
     ...conversationRoutes(services),
+    ...webhookRoutes(services),
+    ...inboxRoutes(services),
+    ...openAiRoutes(services),
   ];
   const document = openApiDocument(routes, { title: "Atelier API", version: API_VERSION });
   routes.push(
@@ -139,6 +146,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       new AtelierError("rate_limited", `Too many requests. Try again in ${context.after}.`),
   });
 
+  registerCors(app, { allowsOrigin: (origin) => services.agents.allowsOrigin(origin) });
+
   const authenticate = async (request: FastifyRequest): Promise<Principal> => {
     const header = request.headers.authorization;
     let bearer: string | undefined;
@@ -147,7 +156,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       if (!match) throw new AtelierError("unauthorized", "Send credentials as 'Authorization: Bearer <API key or visitor token>'.");
       bearer = match[1];
     }
-    return services.credentials.authenticate({ bearer, sessionCookie: request.cookies[SESSION_COOKIE], visitorCookie: request.cookies[VISITOR_COOKIE] });
+    const principal = await services.credentials.authenticate({ bearer, sessionCookie: request.cookies[SESSION_COOKIE], visitorCookie: request.cookies[VISITOR_COOKIE] });
+    // A visitor calling from another site's page (the widget) may only reach agents that allow that site (Access).
+    const crossOrigin = principal.kind === "visitor" ? crossSiteOrigin(request) : undefined;
+    return principal.kind === "visitor" && crossOrigin !== undefined ? { ...principal, crossOrigin } : principal;
   };
 
   if (options.webRoot !== undefined) await registerStaticWeb(app, options.webRoot);

@@ -7,7 +7,11 @@ import { AgentsService } from "../runtime/agents-service.js";
 import { AccountsService } from "../runtime/auth/accounts-service.js";
 import { AuditLog } from "../runtime/auth/audit-log.js";
 import { CredentialsService } from "../runtime/auth/credentials-service.js";
+import { CompletionsService } from "../runtime/completions-service.js";
 import { ChatService } from "../runtime/chat-service.js";
+import { QuotaService } from "../runtime/quotas.js";
+import { VisitorIdentity } from "../runtime/auth/visitor-identity.js";
+import { InboxService } from "../runtime/inbox-service.js";
 import { ReplyHub } from "../runtime/reply-hub.js";
 import { EventBus } from "../runtime/events.js";
 import { acquireDataDirLock } from "../runtime/data-dir-lock.js";
@@ -19,6 +23,8 @@ import { createEmbeddingEngine } from "../engine/embedding-factory.js";
 import type { EmbeddingEngine } from "../engine/embedding-engine.js";
 import { Indexer } from "../knowledge/indexer.js";
 import { KnowledgeService } from "../knowledge/knowledge-service.js";
+import { WebhookDispatcher } from "../runtime/webhooks/dispatcher.js";
+import { WebhookService } from "../runtime/webhooks/webhook-service.js";
 import { buildApp } from "./app.js";
 import { defaultWebRoot } from "./static-web.js";
 import { Access } from "./authz.js";
@@ -76,8 +82,13 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     limits: { maxFileBytes: config.knowledge.maxFileBytes, allowPrivateUrls: config.knowledge.allowPrivateUrls },
     logger,
   });
-  const chat = new ChatService({ store, agents, engines, hub, logger, knowledge });
+  const chat = new ChatService({
+    store, agents, engines, hub, logger, knowledge, events,
+    reviewsReplies: async (agent) => (await agents.publishSettings(agent)).reviewReplies,
+  });
   const audit = new AuditLog({ repository: store.audit, logger });
+  const webhookDispatcher = new WebhookDispatcher({ repository: store.webhooks, events, settings: config.webhooks, ownsAllLeases: config.databaseUrl === undefined, logger });
+  const webhooks = new WebhookService({ repository: store.webhooks, dispatcher: webhookDispatcher, audit, allowPrivateUrls: config.webhooks.allowPrivateUrls });
   const { signupMode, sessionTtlDays, secureCookies } = config.auth;
   const modelsDir = modelsDirOf(config);
   const models = new ModelsService({
@@ -90,10 +101,15 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     logger,
   });
   const services: AppServices = {
-    store, engines, agents, chat, hub, events, audit, models, knowledge,
+    store, engines, agents, chat, hub, events, webhooks,
+    audit, models, knowledge,
+    inbox: new InboxService({ store, chat, hub, events }),
     drafter: new AgentDrafter({ engines }),
     accounts: new AccountsService({ store, audit, defaultSignupMode: signupMode, sessionTtlDays }),
     credentials: new CredentialsService({ store, audit, sessionTtlDays }),
+    identity: new VisitorIdentity({ visitors: store.visitors, agents }),
+    quotas: new QuotaService({ counters: store.quotas, settings: (agent) => agents.publishSettings(agent), logger }),
+    completions: new CompletionsService({ agents, chat, usage: store.apiKeyUsage, logger }),
     access: new Access({ agents, chat }),
     heartbeatMs: 15_000,
     cookies: { secure: secureCookies },
@@ -111,6 +127,8 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   );
   if (options.waitForModel ?? true) await warming;
   await indexer.start();
+  // Before listening: no request can announce an event the dispatcher would miss.
+  await webhookDispatcher.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
@@ -128,6 +146,8 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
         await indexer[Symbol.asyncDispose]();
         await models[Symbol.asyncDispose]();
         await app.close();
+        // After the requests: events of replies cut off above are queued (rows) before the store closes.
+        await webhookDispatcher[Symbol.asyncDispose]();
         await warming;
         await engines[Symbol.asyncDispose]();
         await (await embedding?.catch(() => undefined))?.[Symbol.asyncDispose]();

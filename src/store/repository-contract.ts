@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { describeAgentContract } from "./contract/agents-contract.js";
+import { describeApiKeyUsageContract } from "./contract/api-key-usage-contract.js";
 import { describeAuditContract } from "./contract/audit-contract.js";
 import { describeConversationContract } from "./contract/conversations-contract.js";
 import { describeCredentialContract } from "./contract/credentials-contract.js";
@@ -7,7 +8,9 @@ import type { ContractStores } from "./contract/fixtures.js";
 import { describeKnowledgeContract } from "./contract/knowledge-contract.js";
 import { describeLifecycleContract } from "./contract/lifecycle-contract.js";
 import { describeMessageContract } from "./contract/messages-contract.js";
+import { describePublishingContract } from "./contract/publishing-contract.js";
 import { describeUserContract } from "./contract/users-contract.js";
+import { describeWebhookContract } from "./contract/webhooks-contract.js";
 
 /**
  * The behaviour every Store implementation must show, as vitest tests. `open` must reach the same
@@ -22,8 +25,11 @@ export function describeStoreContract(name: string, stores: ContractStores): voi
     describeMessageContract(stores.open);
     describeUserContract(stores);
     describeCredentialContract(stores.open);
+    describeApiKeyUsageContract(stores.open);
     describeAuditContract(stores.open);
     describeKnowledgeContract(stores.open);
+    describePublishingContract(stores.open);
+    describeWebhookContract(stores.open);
     describeLifecycleContract(stores.open);
   });
 }

@@ -15,6 +15,7 @@ let server: TestServer;
 let browser: Browser;
 let agent: Agent;
 let conversationId: string;
+let inboxConversationId: string;
 
 beforeAll(async () => {
   ({ server, browser } = await startStudio());
@@ -26,6 +27,11 @@ beforeAll(async () => {
   await addKnowledge(agent.id, { "stories.md": "# Story ideas\n\nA short story about a kind cat who finds a red ball.\n", "broken.pdf": "not a pdf" });
   conversationId = (await server.json<{ conversation: { id: string } }>("POST", "/api/conversations", { agentId: agent.id })).body.conversation.id;
   await server.json("POST", `/api/conversations/${conversationId}/messages`, { content: "Tell me a *short* story", stream: false });
+  // A visitor's conversation with the published agent, for the owner's inbox.
+  await server.json("POST", `/api/agents/${agent.id}/publish`, { visibility: "public" });
+  const visitor = { authorization: `Bearer ${(await server.json<{ token: string }>("POST", "/api/visitors")).body.token}` };
+  inboxConversationId = (await server.json<{ conversation: { id: string } }>("POST", "/api/conversations", { agentId: agent.id }, visitor)).body.conversation.id;
+  await server.json("POST", `/api/conversations/${inboxConversationId}/messages`, { content: "Hello from a visitor", stream: false }, visitor);
 });
 
 async function addKnowledge(agentId: string, files: Record<string, string>): Promise<void> {
@@ -43,6 +49,7 @@ const PAGES: Array<{ name: string; path: () => string; ready: (page: Page) => Pr
   { name: "create", path: () => "/agents/new", ready: (page) => page.getByRole("button", { name: "Draft my agent" }).waitFor() },
   { name: "editor", path: () => `/agents/${agent.id}/edit`, ready: (page) => page.getByRole("log").getByText("Want a story?").waitFor() },
   { name: "chat", path: () => `/agents/${agent.id}/chat/${conversationId}`, ready: (page) => page.getByRole("button", { name: "Regenerate" }).waitFor() },
+  { name: "inbox", path: () => `/inbox/${inboxConversationId}`, ready: (page) => page.getByRole("log").getByRole("article", { name: "AI said" }).first().waitFor() },
   { name: "models", path: () => "/models", ready: (page) => page.getByRole("heading", { name: "Model per agent" }).waitFor() },
   { name: "knowledge", path: () => `/agents/${agent.id}/knowledge`, ready: async (page) => {
     // A failed source and a search with marked words, so their colours are audited too.
@@ -67,6 +74,24 @@ describe.each(["light", "dark"] as const)("%s theme", (colorScheme) => {
     const { page, context } = await openStudio(browser, server, { colorScheme, signedIn: false });
     await page.goto("/signin");
     await page.getByLabel("Password").waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  test("share page (a visitor, an AI reply and the owner's message) has no WCAG 2.1 A/AA violations", async () => {
+    const { page, context } = await openStudio(browser, server, { colorScheme, signedIn: false });
+    await page.goto("/a/no-such-agent");
+    await page.getByRole("heading", { name: "This agent is not available" }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    await page.goto(`/a/${agent.handle}`);
+    const box = page.getByRole("textbox", { name: "Message Lily" }).and(page.locator(":enabled"));
+    await box.fill("Tell me a short story");
+    await box.press("Enter");
+    await page.locator('[role="log"][aria-busy="false"]').getByRole("article", { name: "Lily (AI) said" }).nth(1).waitFor();
+    const { conversations } = (await (await context.request.get(`/api/conversations?agentId=${agent.id}`)).json()) as { conversations: Array<{ id: string }> };
+    await server.json("POST", `/api/conversations/${conversations[0]!.id}/owner-messages`, { content: "Hi, a person from the team here." });
+    await page.getByRole("article", { name: "Lily team (a person) said" }).waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
     await context.close();
   });

@@ -48,7 +48,7 @@ export async function buildWorld(store: Store): Promise<World> {
     id: `agt_public${n}`, handle: `public-${n}`, ownerId: owner.id, now,
     profile: { ...baseProfile, name: "Public", handle: `public-${n}`, model },
   });
-  await store.agents.setPublished({ id: publishedAgent.id, publishedAt: now, now });
+  await store.agents.setPublication({ id: publishedAgent.id, visibility: "public", publishedVersion: 1, publishedAt: now, now });
   const ownerConversation = await conversationWithGreeting(store, { agentId: privateAgent.id, participantId: owner.id, n, who: "o" });
   const visitorConversation = await conversationWithGreeting(store, { agentId: publishedAgent.id, participantId: visitor.id, n, who: "v" });
   await store.conversations.appendMessage({

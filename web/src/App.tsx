@@ -6,6 +6,7 @@ import { ReadinessBanner } from "./components/ReadinessBanner.js";
 import { ThemeToggle } from "./components/ThemeToggle.js";
 import { HomePage } from "./pages/HomePage.js";
 import { NotFoundPage } from "./pages/NotFoundPage.js";
+import { InboxNavLink } from "./pages/inbox/InboxNavLink.js";
 import { SignInPage } from "./pages/SignInPage.js";
 import { SessionProvider, useSession } from "./session.js";
 
@@ -18,10 +19,22 @@ const lazyEditor = async () => ({ Component: (await import("./pages/EditorPage.j
 const lazyChat = async () => ({ Component: (await import("./chat/index.js")).ChatPage });
 const lazyModels = async () => ({ Component: (await import("./pages/ModelsPage.js")).ModelsPage });
 const lazyKnowledge = async () => ({ Component: (await import("./pages/knowledge/KnowledgePage.js")).KnowledgePage });
+const lazyPublish = async () => ({ Component: (await import("./pages/publish/PublishPage.js")).PublishPage });
+const lazyKeys = async () => ({ Component: (await import("./pages/keys/KeysPage.js")).KeysPage });
+// The public share page: its own layout, no studio shell, no sign-in, and none of the studio's pages in its chunk.
+const lazyShare = async () => ({ Component: (await import("./share/SharePage.js")).SharePage });
+const lazyInbox = async () => ({ Component: (await import("./pages/inbox/InboxPage.js")).InboxPage });
+const lazyWebhooks = async () => ({ Component: (await import("./pages/webhooks/WebhooksPage.js")).WebhooksPage });
 
 const router = createBrowserRouter([
+  { path: "/a/:handle", lazy: lazyShare },
   {
-    element: <Shell />,
+    // Only the studio asks who is signed in; the share page finds its visitor itself.
+    element: (
+      <SessionProvider>
+        <Shell />
+      </SessionProvider>
+    ),
     children: [
       { path: "/signin", element: <SignInPage /> },
       {
@@ -31,9 +44,14 @@ const router = createBrowserRouter([
           { path: "/agents/new", lazy: lazyCreate },
           { path: "/agents/:agentId/edit", lazy: lazyEditor },
           { path: "/agents/:agentId/knowledge", lazy: lazyKnowledge },
+          { path: "/agents/:agentId/publish", lazy: lazyPublish },
           { path: "/agents/:agentId/chat", lazy: lazyChat },
           { path: "/agents/:agentId/chat/:conversationId", lazy: lazyChat },
           { path: "/models", lazy: lazyModels },
+          { path: "/keys", lazy: lazyKeys },
+          { path: "/webhooks", lazy: lazyWebhooks },
+          // One route for both, so the list and its live stream stay mounted while conversations open and close.
+          { path: "/inbox/:conversationId?", lazy: lazyInbox },
           { path: "*", element: <NotFoundPage /> },
         ],
       },
@@ -42,11 +60,7 @@ const router = createBrowserRouter([
 ]);
 
 export function App() {
-  return (
-    <SessionProvider>
-      <RouterProvider router={router} />
-    </SessionProvider>
-  );
+  return <RouterProvider router={router} />;
 }
 
 function Shell() {
@@ -68,6 +82,9 @@ function Shell() {
             </NavLink>
             <NavLink to="/agents/new">Create</NavLink>
             <NavLink to="/models">Models</NavLink>
+            <NavLink to="/keys">API keys</NavLink>
+            <NavLink to="/webhooks">Webhooks</NavLink>
+            <InboxNavLink />
           </nav>
         )}
         <div className="header-tools">

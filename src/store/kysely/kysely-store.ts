@@ -3,6 +3,7 @@ import { AtelierError } from "../../contracts/index.js";
 import type { Store } from "../store.js";
 import { KyselyAgentRepository } from "./agent-repository.js";
 import { KyselyApiKeyRepository } from "./api-key-repository.js";
+import { KyselyApiKeyUsageRepository } from "./api-key-usage-repository.js";
 import { KyselyAuditRepository } from "./audit-repository.js";
 import { KyselyConversationRepository } from "./conversation-repository.js";
 import type { Database } from "./database.js";
@@ -10,11 +11,13 @@ import type { DialectErrors } from "./dialect-errors.js";
 import type { SchemaDialect } from "../migrations/schema-dialect.js";
 import { KyselyKnowledgeRepository } from "./knowledge-repository.js";
 import { KyselyInviteRepository } from "./invite-repository.js";
+import { KyselyQuotaRepository } from "./quota-repository.js";
 import { KyselySessionRepository } from "./session-repository.js";
 import { KyselySettingsRepository } from "./settings-repository.js";
 import type { StoreContext } from "./store-context.js";
 import { KyselyUserRepository } from "./user-repository.js";
 import { KyselyVisitorRepository } from "./visitor-repository.js";
+import { KyselyWebhookRepository } from "./webhook-repository.js";
 
 export interface KyselyStoreOptions {
   /** An open, migrated database. The store owns it from now on and destroys it on dispose. */
@@ -37,11 +40,14 @@ export class KyselyStore implements Store {
   readonly users: KyselyUserRepository;
   readonly sessions: KyselySessionRepository;
   readonly apiKeys: KyselyApiKeyRepository;
+  readonly apiKeyUsage: KyselyApiKeyUsageRepository;
   readonly visitors: KyselyVisitorRepository;
   readonly invites: KyselyInviteRepository;
   readonly audit: KyselyAuditRepository;
   readonly settings: KyselySettingsRepository;
   readonly knowledge: KyselyKnowledgeRepository;
+  readonly quotas: KyselyQuotaRepository;
+  readonly webhooks: KyselyWebhookRepository;
   readonly description: string;
   #db: Kysely<Database> | undefined;
   readonly #drain: (() => Promise<void>) | undefined;
@@ -64,11 +70,14 @@ export class KyselyStore implements Store {
     this.users = new KyselyUserRepository(context);
     this.sessions = new KyselySessionRepository(context);
     this.apiKeys = new KyselyApiKeyRepository(context);
+    this.apiKeyUsage = new KyselyApiKeyUsageRepository(context);
     this.visitors = new KyselyVisitorRepository(context);
     this.invites = new KyselyInviteRepository(context);
     this.audit = new KyselyAuditRepository(context);
     this.settings = new KyselySettingsRepository(context);
     this.knowledge = new KyselyKnowledgeRepository(context);
+    this.quotas = new KyselyQuotaRepository(context);
+    this.webhooks = new KyselyWebhookRepository(context);
   }
 
   /** The open database; throws AtelierError("disposed") after dispose. */
