@@ -39,13 +39,15 @@ export async function errorFromResponse(response: Response, request: { method: s
     json = undefined;
   }
   const body = ErrorBody.safeParse(json);
+  const retryAfter = Number(response.headers.get("retry-after") ?? Number.NaN);
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {};
   if (body.success) {
     const { code, message, issues } = body.data.error;
-    return new AtelierError(code, message, issues ? { issues } : undefined);
+    return new AtelierError(code, message, { ...(issues ? { issues } : {}), ...retryAfterSeconds });
   }
   // Not an Atelier error body: a proxy page, or another program on that port.
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
-  return new AtelierError(codeForStatus(response.status), `The server answered ${status} to ${request.method} ${request.path}.`);
+  return new AtelierError(codeForStatus(response.status), `The server answered ${status} to ${request.method} ${request.path}.`, retryAfterSeconds);
 }
 
 function codeForStatus(status: number): ErrorCode {

@@ -134,6 +134,13 @@ describe("AtelierClient JSON routes", () => {
     expect(error).toMatchObject({ code: "not_found", message: 'No agent "zed".', issues: [{ path: "id", message: "unknown" }] });
   });
 
+  it("carries Retry-After on a refused request, so a page can say how long to wait", async () => {
+    const body = { error: { code: "rate_limited", message: "Please wait a little." } };
+    const { fetch } = fakeFetch(() => new Response(JSON.stringify(body), { status: 429, headers: { "content-type": "application/json", "retry-after": "42" } }));
+    const error = await rejection(new AtelierClient({ baseUrl: "http://server:1", fetch }).listAgents());
+    expect(error).toMatchObject({ code: "rate_limited", message: "Please wait a little.", retryAfterSeconds: 42 });
+  });
+
   it("maps a foreign error page by its status", async () => {
     const { fetch } = fakeFetch(() => new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway" }));
     const error = await rejection(new AtelierClient({ baseUrl: "http://server:1", fetch }).listAgents());
