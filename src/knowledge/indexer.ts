@@ -7,6 +7,7 @@ import type { Logger } from "../runtime/logger.js";
 import type { KnowledgeRepository, SourceLease } from "../store/knowledge.js";
 import { chunkDocument } from "./chunk.js";
 import { parseDocument } from "./parse/index.js";
+import { Wakeup } from "../runtime/wakeup.js";
 
 /** How long a claim lasts without progress; a worker reports well within it. */
 const LEASE_MS = 60_000;
@@ -39,7 +40,7 @@ export class Indexer {
   readonly #owner = `indexer-${randomBytes(6).toString("hex")}`;
   readonly #stop = new AbortController();
   readonly #loops: Promise<void>[] = [];
-  #wake: (() => void) | undefined;
+  readonly #wakeup = new Wakeup();
   #now: () => Date;
 
   constructor(options: IndexerOptions) {
@@ -73,12 +74,12 @@ export class Indexer {
 
   /** Tells idle workers there is work (a source was queued). */
   wake(): void {
-    this.#wake?.();
+    this.#wakeup.wake();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.#stop.abort(new AtelierError("aborted", "The server is shutting down."));
-    this.#wake?.();
+    this.#wakeup.wake();
     // Loops started by #begin are pushed while it runs: wait until the list stops growing.
     for (let waited = 0; waited < this.#loops.length; waited = this.#loops.length) await Promise.all(this.#loops);
   }
@@ -93,32 +94,16 @@ export class Indexer {
           await this.#index(claimed.source, claimed.lease, signal);
           await yieldToEventLoop();
         }
-        else await this.#idle(signal);
+        else await this.#wakeup.sleep(IDLE_POLL_MS, signal);
       } catch (error) {
         if (signal.aborted) break;
         this.#options.logger.error({ err: error }, "knowledge indexing failed; retrying shortly");
-        await this.#idle(signal);
+        await this.#wakeup.sleep(IDLE_POLL_MS, signal);
       }
     }
   }
 
-  #idle(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        if (this.#wake === done) this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, IDLE_POLL_MS);
-      const previous = this.#wake;
-      this.#wake = () => {
-        previous?.();
-        done();
-      };
-      signal.addEventListener("abort", done, { once: true });
-    });
-  }
+
 
   async #index(source: KnowledgeSource, lease: SourceLease, signal: AbortSignal): Promise<void> {
     const { repository, logger } = this.#options;

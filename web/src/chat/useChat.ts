@@ -5,6 +5,7 @@ import type { Message } from "../../../src/contracts/chat.js";
 import type { Citation } from "../../../src/contracts/knowledge.js";
 import { api } from "../api.js";
 import { visibleMessages } from "./format.js";
+import { localMessage } from "./local-message.js";
 
 export type LoadState = { state: "loading" } | { state: "ready" } | { state: "failed"; message: string };
 
@@ -218,25 +219,7 @@ function started(list: Message[], event: Extract<StreamedChatEvent, { type: "mes
   }
   // The server replaces the last reply when regenerating (see ChatService.regenerate).
   if (turn.kind === "regenerate" && next.at(-1)?.role === "assistant") next = next.slice(0, -1);
-  const reply: Message = {
-    id: event.messageId,
-    conversationId: event.conversationId,
-    role: "assistant",
-    content: "",
-    status: "incomplete",
-    finishReason: null,
-    usage: null,
-    model: event.model,
-    agentVersion: event.agentVersion,
-    createdAt: new Date().toISOString(),
-    completedAt: null,
-    firstTokenMs: null,
-    durationMs: null,
-    replacedBy: null,
-    citations: [],
-    author: "agent",
-    review: null,
-  };
+  const reply = localMessage({ id: event.messageId, conversationId: event.conversationId, role: "assistant", model: event.model, agentVersion: event.agentVersion });
   return [...next, reply];
 }
 
@@ -254,24 +237,5 @@ function update(list: Message[], id: string, change: (message: Message) => Messa
 }
 
 function localUserMessage(conversationId: string, turn: Extract<RetryAction, { kind: "send" }>): Message {
-  const now = new Date().toISOString();
-  return {
-    id: turn.localId,
-    conversationId,
-    role: "user",
-    content: turn.content,
-    status: "incomplete",
-    finishReason: null,
-    usage: null,
-    model: null,
-    agentVersion: null,
-    createdAt: now,
-    completedAt: null,
-    firstTokenMs: null,
-    durationMs: null,
-    replacedBy: null,
-    citations: [],
-    author: null,
-    review: null,
-  };
+  return localMessage({ id: turn.localId, conversationId, role: "user", content: turn.content });
 }
