@@ -13,13 +13,14 @@ import { coldStart } from "./cold-start.js";
 import { concurrency } from "./concurrency.js";
 import { engineOverhead } from "./engine-overhead.js";
 import { knowledge } from "./knowledge.js";
+import { publish } from "./publish.js";
 import type { Benchmark } from "./lib/benchmark.js";
 import { benchModelPath, benchThreads, describeEnvironment, resultsDir } from "./lib/environment.js";
 import { cpuCalibrationMs, fsyncLatencyMs, waitForQuiet } from "./lib/processes.js";
 import { markdownTable, renderMarkdown, writeResult, type BenchResult } from "./lib/report.js";
 import { serverOverhead } from "./server-overhead.js";
 
-const BENCHMARKS: Benchmark[] = [engineOverhead, cacheReuse, concurrency, serverOverhead, coldStart, knowledge];
+const BENCHMARKS: Benchmark[] = [engineOverhead, cacheReuse, concurrency, serverOverhead, coldStart, knowledge, publish];
 
 function usage(): string {
   return `Usage: node --expose-gc dist/bench/main.js [--quick] [--only <name>[,<name>...]]\nBenchmarks: ${BENCHMARKS.map((b) => b.name).join(", ")}`;
