@@ -6,7 +6,7 @@
  * studio chat on the same agent, so the cost of the publish path (visitor identity, pinned version,
  * quotas, events) is a ratio of two numbers taken in one run. Also the widget bundle's gzipped size.
  */
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Benchmark, BenchContext } from "./lib/benchmark.js";
@@ -44,6 +44,10 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(context.workDir, "publish-data-"));
   const owner = bearer(await seedBenchApiKeyInDataDir(dataDir));
+  // One visitor sends every message from one address: the per-address limit on public routes (120 a
+  // minute) would refuse the benchmark, so it is off here, as are the agent's own visitor limits below.
+  const configFile = path.join(context.workDir, "publish-config.json");
+  writeFileSync(configFile, JSON.stringify({ rateLimits: { public: { max: 0 } } }));
   const child = spawnNode({
     args: [path.join(repoRoot, "bin/atelier.js"), "serve"],
     env: {
@@ -55,6 +59,7 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
       ATELIER_PORT: String(port),
       ATELIER_DATA_DIR: dataDir,
       ATELIER_LOG_LEVEL: "warn",
+      ATELIER_CONFIG: configFile,
     },
     cwd: context.workDir,
     logFile: path.join(context.workDir, "publish-server.log"),

@@ -141,6 +141,13 @@ describe("AtelierClient JSON routes", () => {
     expect(error).toMatchObject({ code: "rate_limited", message: "Please wait a little.", retryAfterSeconds: 42 });
   });
 
+  it("returns the held-turn note when a reply waits for the owner (202)", async () => {
+    const { fetch, requests } = fakeFetch(json(202, { userMessage: null, held: "owner" }));
+    const turn = await new AtelierClient({ baseUrl: "http://server:1", fetch }).sendMessage("cnv_1", "Hello?");
+    expect(turn).toEqual({ userMessage: null, held: "owner" });
+    expect(requests[0]?.body).toEqual({ content: "Hello?", stream: false });
+  });
+
   it("maps a foreign error page by its status", async () => {
     const { fetch } = fakeFetch(() => new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway" }));
     const error = await rejection(new AtelierClient({ baseUrl: "http://server:1", fetch }).listAgents());

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import {
   Agent,
   AgentList,
@@ -31,12 +31,31 @@ import {
   KnowledgeSearchResult,
   KnowledgeSource,
   KnowledgeSourceList,
+  Conversation,
+  ConversationEvent,
+  InboxEvent,
+  InboxList,
+  Message,
+  HeldTurn,
+  ApiKey,
+  ApiKeyList,
+  ApiKeyUsage,
+  CreateApiKey,
+  CreatedApiKey,
+  CreatedWebhook,
+  CreateWebhook,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryList,
+  WebhookList,
+  WebhookPatch,
+  IdentifyVisitor,
+  Publication,
+  PublicAgentList,
+  PublishSettingsPatch,
+  type PublishAgent,
   type AgentProfileInput,
 } from "../contracts/index.js";
-import { Conversation, ConversationEvent, InboxEvent, InboxList, Message } from "../contracts/index.js";
-import { ApiKey, ApiKeyList, ApiKeyUsage, CreateApiKey, CreatedApiKey } from "../contracts/index.js";
-import { CreatedWebhook, CreateWebhook, Webhook, WebhookDelivery, WebhookDeliveryList, WebhookList, WebhookPatch } from "../contracts/index.js";
-import { IdentifyVisitor, Publication, PublicAgentList, PublishSettingsPatch, type PublishAgent } from "../contracts/index.js";
 import { abortedError, errorFromResponse, malformedResponseError, unreachableError } from "./errors.js";
 import { readSseStream, type SseMessage } from "./sse.js";
 
@@ -97,6 +116,9 @@ interface RequestOptions {
   /** Non-2xx statuses whose body is a normal answer (readiness says 503 with a body). */
   acceptStatus?: readonly number[];
 }
+
+/** A reply as JSON, or (202) the note that it waits for the owner: taken over, or held for review. */
+const TurnOrHeld = z.union([TurnResult, HeldTurn]);
 
 /** How many times a reply stream that broke off mid-reply is resumed from its last event id. */
 const STREAM_RESUME_ATTEMPTS = 2;
@@ -297,9 +319,9 @@ export class AtelierClient {
   }
 
   /** Sends a message and waits for the whole reply. */
-  sendMessage(conversationId: string, content: string, options: StreamOptions = {}): Promise<TurnResult> {
+  sendMessage(conversationId: string, content: string, options: StreamOptions = {}): Promise<TurnResult | HeldTurn> {
     const path = `/api/conversations/${segment(conversationId)}/messages`;
-    return this.#json("POST", path, TurnResult, { body: { content, stream: false }, signal: options.signal });
+    return this.#json("POST", path, TurnOrHeld, { body: { content, stream: false }, signal: options.signal });
   }
 
   /** Writes the last reply again, streaming the new one. */
@@ -308,9 +330,9 @@ export class AtelierClient {
     return this.#replyStream({ conversationId, path, body: { stream: true }, signal: options.signal });
   }
 
-  regenerate(conversationId: string, options: StreamOptions = {}): Promise<TurnResult> {
+  regenerate(conversationId: string, options: StreamOptions = {}): Promise<TurnResult | HeldTurn> {
     const path = `/api/conversations/${segment(conversationId)}/regenerate`;
-    return this.#json("POST", path, TurnResult, { body: { stream: false }, signal: options.signal });
+    return this.#json("POST", path, TurnOrHeld, { body: { stream: false }, signal: options.signal });
   }
 
   /** Re-attaches to a reply's events after `lastEventId` (0 or omitted: from the start). */
