@@ -44,7 +44,7 @@ export interface RouteSpec<
   /** Largest body for this route, in bytes, when it differs from the server's limit. */
   bodyLimit?: number;
   /** Documented responses: a JSON schema, an event stream (optionally JSON instead), a file, or null for no content. */
-  responses: Record<number, z.ZodType | { eventStream: true; json?: z.ZodType } | { file: string } | null>;
+  responses: Record<number, z.ZodType | { eventStream: true; json?: z.ZodType; events?: string } | { file: string } | null>;
   handler(input: GuardInput<P, Q, B> & {
     resource: R;
     request: FastifyRequest;
@@ -127,7 +127,7 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { title: str
         responses[status] = { description: "OK", content: { "application/json": { schema: jsonSchema(response, "output") } } };
       } else {
         responses[status] = {
-          description: "Server-Sent Events: `event` is the ChatEvent type, `data` its JSON, `id` its sequence number." +
+          description: `Server-Sent Events: ${response.events ?? "`event` is the ChatEvent type, `data` its JSON, `id` its sequence number."}` +
             (response.json ? " With `stream: false`, the whole result as JSON." : ""),
           content: {
             "text/event-stream": { schema: { type: "string" } },

@@ -178,7 +178,7 @@ export function conversationRoutes(services: AppServices): RouteSpec[] {
     route({
       method: "GET", url: "/api/conversations/:id/live", tag: "conversations",
       summary: "What changes in the conversation, live (Server-Sent Events of ConversationEvent): messages, replies starting, takeover and hand-back",
-      auth: READ, params: IdParams, guard: reading, responses: { 200: { eventStream: true } },
+      auth: READ, params: IdParams, guard: reading, responses: { 200: { eventStream: true, events: "`event` is the ConversationEvent type, `data` its JSON." } },
       handler: async ({ reply, principal, resource }) => {
         const asOwner = isOwner(principal, resource);
         await streamSseMessages(reply, async function* (signal) {

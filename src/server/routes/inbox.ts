@@ -28,7 +28,7 @@ export function inboxRoutes(services: AppServices): RouteSpec[] {
     route({
       method: "GET", url: "/api/inbox/events", tag: "inbox",
       summary: "Live inbox updates (Server-Sent Events of InboxEvent): conversation summaries on every change, messages, replies starting, deletions",
-      auth: READ, responses: { 200: { eventStream: true } },
+      auth: READ, responses: { 200: { eventStream: true, events: "`event` is the InboxEvent type, `data` its JSON." } },
       handler: async ({ principal, reply }) => {
         const ownerId = userOf(principal).user.id;
         await streamSseMessages(reply, async function* (signal) {

@@ -99,7 +99,7 @@ export function openAiRoutes({ completions, heartbeatMs }: AppServices): RouteSp
     route({
       method: "POST", url: "/v1/chat/completions", tag: "openai",
       summary: "OpenAI-compatible chat completion with an agent (persona, knowledge and settings apply); `stream: true` answers with chat.completion.chunk events",
-      auth: CHAT, body: ChatCompletionRequest, responses: { 200: { eventStream: true, json: ChatCompletion } },
+      auth: CHAT, body: ChatCompletionRequest, responses: { 200: { eventStream: true, json: ChatCompletion, events: "data-only `chat.completion.chunk` JSON objects, then `[DONE]`, as OpenAI clients expect." } },
       handler: async ({ body, principal, reply }) => {
         const connection = whileConnected(reply.raw);
         try {
