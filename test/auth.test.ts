@@ -12,23 +12,14 @@ import { startServer, type RunningServer } from "../src/server/main.js";
 import { seedApiKey, seedUser, TEST_PASSWORD } from "./support/accounts.js";
 import { testModelPath, testThreads } from "./support/models.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
+import { call as callAt, type Reply } from "./support/http.js";
 
 /* Accounts and credentials through the real HTTP server: sign-up, sessions, CSRF, API keys, passwords, limits, headers, logs. */
 
-interface Reply<T> { status: number; body: T; text: string; headers: Headers }
 type Headers_ = Record<string, string>;
 
-async function call<T = ErrorBody>(base: string, method: string, url: string, options: { body?: unknown; raw?: string; headers?: Headers_ } = {}): Promise<Reply<T>> {
-  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const response = await fetch(base + url, {
-    method,
-    headers: { ...(payload === undefined ? {} : { "content-type": "application/json" }), ...options.headers },
-    ...(payload === undefined ? {} : { body: payload }),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try { body = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
-  return { status: response.status, body: body as T, text, headers: response.headers };
+function call<T = ErrorBody>(base: string, method: string, url: string, options: { body?: unknown; raw?: string; headers?: Headers_ } = {}): Promise<Reply<T>> {
+  return callAt<T>(base, method, url, options);
 }
 
 /** The Set-Cookie line for `name`, and its value. */

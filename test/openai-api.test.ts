@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, ApiKeyUsage, CreatedApiKey } from "../src/contracts/index.js";
 import { seedSession, seedUser } from "./support/accounts.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
+import { call } from "./support/http.js";
 
 /*
  * The OpenAI-compatible API, driven by the official openai client against the real server and the
@@ -20,14 +21,8 @@ let alphaKey: CreatedApiKey;
 const client = (apiKey: string) => new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0 });
 
 /** A request as a signed-in person (session cookie and CSRF token), without the test server's API key. */
-async function asPerson<T>(headers: Record<string, string>, method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(server.url + url, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+function asPerson<T>(headers: Record<string, string>, method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+  return call<T>(server.url, method, url, { body, headers });
 }
 
 function createKey(body: unknown, headers = session) {

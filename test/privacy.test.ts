@@ -5,11 +5,11 @@ import type { Agent, AuditEvent, ConversationList, ConversationWithMessages, Cre
 import { routeTable } from "../src/server/app.js";
 import { seedApiKey, seedSession, seedUser, TEST_PASSWORD, type SeededUser } from "./support/accounts.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
+import { call as callAt, type Reply } from "./support/http.js";
 
 /* What visitors and owners can see of each other, and what leaves with an export or an account deletion. */
 
 type Headers_ = Record<string, string>;
-interface Reply<T> { status: number; body: T; text: string; headers: Headers }
 
 let server: TestServer;
 beforeAll(async () => {
@@ -20,14 +20,8 @@ afterAll(async () => {
   if (server) removeDir(server.dataDir);
 });
 
-async function call<T = ErrorBody>(method: string, url: string, options: { body?: unknown; headers?: Headers_ } = {}): Promise<Reply<T>> {
-  const response = await fetch(server.url + url, {
-    method,
-    headers: { ...(options.body === undefined ? {} : { "content-type": "application/json" }), ...options.headers },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, text, headers: response.headers };
+function call<T = ErrorBody>(method: string, url: string, options: { body?: unknown; headers?: Headers_ } = {}): Promise<Reply<T>> {
+  return callAt<T>(server.url, method, url, options);
 }
 
 const bearer = (token: string): Headers_ => ({ authorization: `Bearer ${token}` });

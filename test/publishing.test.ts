@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, ConversationWithMessages, Publication, PublicAgent, TurnResult, VisitorSession } from "../src/contracts/index.js";
 import { signUserId } from "../src/runtime/auth/visitor-identity.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
+import { call as callAt } from "./support/http.js";
 
 /* Publishing end to end: visibility, the pinned version, publish settings, signed identities, CORS and visitor quotas. */
 
@@ -35,14 +36,8 @@ async function newVisitor(): Promise<{ session: VisitorSession; headers: Record<
 }
 
 /** A request with only the given headers (no admin key). */
-async function call<T = unknown>(method: string, url: string, options: { body?: unknown; headers?: Record<string, string> } = {}) {
-  const response = await fetch(server.url + url, {
-    method,
-    headers: { ...(options.body === undefined ? {} : { "content-type": "application/json" }), ...options.headers },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+function call<T = unknown>(method: string, url: string, options: { body?: unknown; headers?: Record<string, string> } = {}) {
+  return callAt<T>(server.url, method, url, options);
 }
 
 async function directory(): Promise<string[]> {

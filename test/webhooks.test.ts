@@ -6,6 +6,7 @@ import type { CreatedWebhook, WebhookDelivery, WebhookDeliveryList, WebhookEvent
 import { seedSession, seedUser } from "./support/accounts.js";
 import { freePort } from "./support/ports.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
+import { call } from "./support/http.js";
 
 /*
  * Webhooks end to end: the real server sends to a receiver on 127.0.0.1 (allowed by config here),
@@ -68,15 +69,7 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T 
 /** The owner's browser: webhooks take a signed-in person, never an API key. */
 async function ownerOf(server: TestServer) {
   const headers = await seedSession(server.services.store, server.admin.id);
-  return async <T = any>(method: string, url: string, body?: unknown) => {
-    const response = await fetch(server.url + url, {
-      method,
-      headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  return <T = any>(method: string, url: string, body?: unknown) => call<T>(server.url, method, url, { body, headers });
 }
 
 type Owner = Awaited<ReturnType<typeof ownerOf>>;

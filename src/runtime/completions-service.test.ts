@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AtelierError, type Agent, type ChatMessage } from "../contracts/index.js";
-import type { ChatEngine, ChatRequest, EngineEvent, EngineProvider } from "../engine/chat-engine.js";
+import { AtelierError, type Agent } from "../contracts/index.js";
+import { providerOf, RecordingEngine } from "../engine/testing/recording-engine.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { AgentsService } from "./agents-service.js";
@@ -10,33 +10,6 @@ import { silentLogger } from "./logger.js";
 import { renderPersona } from "./persona.js";
 import { ReplyHub } from "./reply-hub.js";
 
-/** Answers with scripted deltas and remembers every request; honours the abort signal like a real engine. */
-class RecordingEngine implements ChatEngine {
-  readonly modelId = "recording";
-  readonly capabilities = { contextSize: 4096, tools: false, jsonSchema: false };
-  readonly requests: ChatRequest[] = [];
-  deltas = ["Hello", " there", "!"];
-  fail = false;
-
-  async *streamChat(request: ChatRequest, options: { signal?: AbortSignal | undefined } = {}): AsyncIterable<EngineEvent> {
-    this.requests.push(request);
-    let completionTokens = 0;
-    for (const delta of this.deltas) {
-      if (options.signal?.aborted) break;
-      if (this.fail && completionTokens === 1) throw new AtelierError("engine_error", "boom");
-      completionTokens++;
-      yield { type: "text-delta", delta };
-    }
-    const finishReason = options.signal?.aborted ? "aborted" : "stop";
-    yield { type: "generation-end", finishReason, usage: { promptTokens: 40, evaluatedPromptTokens: 40, completionTokens } };
-  }
-
-  async countTokens(messages: readonly ChatMessage[]): Promise<number> {
-    return Math.ceil(messages.reduce((total, message) => total + message.content.length, 0) / 4);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {}
-}
 
 async function drain(events: AsyncIterable<CompletionEvent>): Promise<{ text: string; end: CompletionEvent | undefined }> {
   let text = "";
@@ -63,12 +36,7 @@ describe("CompletionsService", () => {
   beforeAll(async () => {
     store = await openSqliteStore({ file: ":memory:" });
     engine = new RecordingEngine();
-    const engines: EngineProvider = {
-      resolve: async () => engine,
-      warmUp: async () => undefined,
-      status: () => ({ ready: true, detail: "recording" }),
-      [Symbol.asyncDispose]: async () => undefined,
-    };
+    const engines = providerOf(engine);
     agents = new AgentsService({ agents: store.agents });
     const chat = new ChatService({ store, agents, engines, hub: new ReplyHub({ detachGraceMs: 0 }), logger: silentLogger });
     service = new CompletionsService({ agents, chat, usage: store.apiKeyUsage, logger: silentLogger, now: () => new Date("2030-05-06T10:00:00Z") });

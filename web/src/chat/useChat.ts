@@ -108,7 +108,7 @@ export function useChat(conversationId: string | undefined): Chat {
             replyId.current = event.messageId;
             setStreaming((state) => state && { ...state, messageId: event.messageId });
             setMessages((list) => started(list, event, turn));
-            if (stopRequested.current) void abort(conversationId, event.messageId, own);
+            if (stopRequested.current) void askToStop(conversationId, event.messageId, own);
             return;
           case "text-delta":
             setMessages((list) => update(list, event.messageId, (message) => ({ ...message, content: message.content + event.delta })));
@@ -172,7 +172,7 @@ export function useChat(conversationId: string | undefined): Chat {
     const own = controller.current;
     if (!own || conversationId === undefined || stopRequested.current) return;
     stopRequested.current = true;
-    if (replyId.current !== null) void abort(conversationId, replyId.current, own);
+    if (replyId.current !== null) void askToStop(conversationId, replyId.current, own);
     setStreaming((state) => state && { ...state, stopping: true });
   }, [conversationId]);
 
@@ -197,7 +197,7 @@ export function useChat(conversationId: string | undefined): Chat {
  * Asks the server to stop writing. The stream stays open so its closing event brings the exact text
  * the server kept; only when the server cannot be asked does the page stop listening on its own.
  */
-async function abort(conversationId: string, messageId: string, own: AbortController): Promise<void> {
+export async function askToStop(conversationId: string, messageId: string, own: AbortController): Promise<void> {
   try {
     await api.abortReply(conversationId, messageId);
   } catch {

@@ -9,6 +9,7 @@ import type { LoadState, Streaming } from "../chat/useChat.js";
 import type { ShareIdentity } from "./identity.js";
 import { cite, confirmUserMessage, isLocal, localUserMessage, mergeLive, mergeStored, newLocalId, startReply, update } from "./messages.js";
 import { useLiveConversation } from "./useLiveConversation.js";
+import { askToStop } from "../chat/useChat.js";
 
 /** What a failed step can do again: resend a message the server never stored, write the reply again, or start over. */
 export type ShareRetry = { kind: "send"; content: string; localId: string } | { kind: "regenerate" } | { kind: "new" };
@@ -109,7 +110,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
             return startReply(confirmed, event, turn.kind === "regenerate");
           });
           setAnnouncement(`${agent.name} is writing…`);
-          if (stopRequested.current) void abort(event.conversationId, event.messageId, own);
+          if (stopRequested.current) void askToStop(event.conversationId, event.messageId, own);
           return;
         case "text-delta":
           setMessages((list) => update(list, event.messageId, (message) => ({ ...message, content: message.content + event.delta })));
@@ -236,7 +237,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
     const conversationId = conversationRef.current?.id;
     if (!own || conversationId === undefined || stopRequested.current) return;
     stopRequested.current = true;
-    if (replyId.current !== null) void abort(conversationId, replyId.current, own);
+    if (replyId.current !== null) void askToStop(conversationId, replyId.current, own);
     setStreaming((state) => state && { ...state, stopping: true });
   }, []);
 
@@ -289,14 +290,6 @@ async function latestConversation(agentId: string, identity: ShareIdentity) {
   }
 }
 
-/** Asks the server to stop; its closing event brings the text it kept. Only without the server does the page stop listening itself. */
-async function abort(conversationId: string, messageId: string, own: AbortController): Promise<void> {
-  try {
-    await api.abortReply(conversationId, messageId);
-  } catch {
-    own.abort();
-  }
-}
 
 function retryAfter(turn: Turn, replyId: string | null): ShareRetry {
   // Once the reply started the visitor's message is stored: only the reply needs writing again.

@@ -50,7 +50,7 @@ export function NewKeyNotice({ created, agents, onDone }: NewKeyNoticeProps) {
         <strong>Copy it now: it is shown only this once.</strong> Atelier keeps only a fingerprint of it, so nobody can show it to you
         again. If you lose it, revoke it and create another.
       </p>
-      <div className="keys-token">
+      <div className="secret-once">
         <code aria-label="API key">{token}</code>
         <Button small variant="primary" onClick={() => void copy()}>
           {copied === "yes" ? "Copied" : "Copy"}
@@ -65,8 +65,8 @@ export function NewKeyNotice({ created, agents, onDone }: NewKeyNoticeProps) {
           <p>
             Point any OpenAI client at <span className="mono">{baseUrl}</span> and name an agent by its handle as the model.
           </p>
-          <pre className="keys-example" aria-label="curl example">{curl}</pre>
-          <pre className="keys-example" aria-label="Python example">{python}</pre>
+          <pre className="code-example" aria-label="curl example">{curl}</pre>
+          <pre className="code-example" aria-label="Python example">{python}</pre>
         </>
       )}
       <Button onClick={onDone}>I have copied it</Button>

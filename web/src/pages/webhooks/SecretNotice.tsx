@@ -23,7 +23,7 @@ export function SecretNotice({ created, rotated, onDone }: { created: CreatedWeb
         <strong>Copy the signing secret now: it is shown only this once.</strong> Your endpoint uses it to check that deliveries come
         from Atelier (see “Verify the signature” below).{rotated ? " The old secret no longer signs anything." : ""}
       </p>
-      <div className="webhooks-secret">
+      <div className="secret-once">
         <code aria-label="Signing secret">{created.secret}</code>
         <Button small variant="primary" onClick={() => void copy()}>
           {copied === "yes" ? "Copied" : "Copy"}

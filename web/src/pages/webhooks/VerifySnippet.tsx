@@ -22,7 +22,7 @@ export function VerifySnippet() {
         on every retry: use it to ignore duplicates) and <span className="mono">Atelier-Signature: t=…,v1=…</span>, where{" "}
         <span className="mono">v1</span> is the hex HMAC-SHA256 of <span className="mono">{"<t>.<raw body>"}</span> with your signing secret.
       </p>
-      <pre className="webhooks-example" aria-label="Node.js example">{NODE}</pre>
+      <pre className="code-example" aria-label="Node.js example">{NODE}</pre>
       <p className="muted">
         Answer with any 2xx status, quickly (within 10 seconds unless your operator changed it). Anything else, or no answer, is retried
         with growing pauses, and marked failed after the last attempt.
