@@ -1,4 +1,4 @@
-import { ApproveReply, Conversation, IdParams, InboxList, InboxQuery, Message, OwnerMessage, ReplyParams } from "../../contracts/index.js";
+import { ApproveReply, Conversation, IdParams, InboxList, InboxQuery, Message, OwnerMessage, ReplyParams, type ConversationMode } from "../../contracts/index.js";
 import { actorOf, userOf, type Principal } from "../../runtime/auth/principal.js";
 import type { AuthRule } from "../authz.js";
 import { route, type RouteSpec } from "../route.js";
@@ -17,6 +17,20 @@ export function inboxRoutes(services: AppServices): RouteSpec[] {
     const owner = userOf(input.principal).user.id;
     await audit.record({ userId: owner, action, actor: actorOf(input.principal), ip: input.ip, target: { type: "conversation", id: input.conversationId } });
   }
+
+  /** Take over ("owner") or hand back ("ai"); audited only when it changes the mode. */
+  const modeChange = (mode: ConversationMode, path: string, summary: string) =>
+    route({
+      method: "POST", url: `/api/conversations/:id/${path}`, tag: "inbox", summary,
+      auth: WRITE, params: IdParams, guard: owning, responses: { 200: Conversation },
+      handler: async ({ resource, principal, request }) => {
+        const by = userOf(principal).user.id;
+        const conversation = mode === "owner" ? await inbox.takeOver(resource, by) : await inbox.handBack(resource, by);
+        const action = mode === "owner" ? "conversation.taken_over" : "conversation.handed_back";
+        if (resource.conversation.mode !== mode) await auditMode(action, { principal, ip: request.ip, conversationId: conversation.id });
+        return { status: 200, body: conversation };
+      },
+    });
 
   return [
     route({
@@ -37,26 +51,8 @@ export function inboxRoutes(services: AppServices): RouteSpec[] {
         return "streamed";
       },
     }),
-    route({
-      method: "POST", url: "/api/conversations/:id/takeover", tag: "inbox",
-      summary: "Take the conversation over: the agent stops replying (a reply being written stops) until you hand it back",
-      auth: WRITE, params: IdParams, guard: owning, responses: { 200: Conversation },
-      handler: async ({ resource, principal, request }) => {
-        const conversation = await inbox.takeOver(resource, userOf(principal).user.id);
-        if (resource.conversation.mode !== "owner") await auditMode("conversation.taken_over", { principal, ip: request.ip, conversationId: conversation.id });
-        return { status: 200, body: conversation };
-      },
-    }),
-    route({
-      method: "POST", url: "/api/conversations/:id/handback", tag: "inbox",
-      summary: "Hand the conversation back to the agent: it replies to the next message, aware of what you wrote",
-      auth: WRITE, params: IdParams, guard: owning, responses: { 200: Conversation },
-      handler: async ({ resource, principal, request }) => {
-        const conversation = await inbox.handBack(resource, userOf(principal).user.id);
-        if (resource.conversation.mode !== "ai") await auditMode("conversation.handed_back", { principal, ip: request.ip, conversationId: conversation.id });
-        return { status: 200, body: conversation };
-      },
-    }),
+    modeChange("owner", "takeover", "Take the conversation over: the agent stops replying (a reply being written stops) until you hand it back"),
+    modeChange("ai", "handback", "Hand the conversation back to the agent: it replies to the next message, aware of what you wrote"),
     route({
       method: "POST", url: "/api/conversations/:id/owner-messages", tag: "inbox",
       summary: "Write to the visitor as yourself (the conversation is taken over first when the agent had it)",
