@@ -140,6 +140,28 @@ describe("owner inbox", () => {
     expect(actions).toEqual(expect.arrayContaining(["conversation.taken_over", "conversation.handed_back"]));
   });
 
+  it("hands back with a visitor's message still unanswered: the agent answers it at once", async () => {
+    await owner.takeOver(conversationId);
+    const waiting = await post<HeldTurn>(`/api/conversations/${conversationId}/messages`, { content: "Can someone help me?", stream: false });
+    expect(waiting.status).toBe(202);
+    const liveBefore = liveEvents.length;
+    expect((await owner.handBack(conversationId)).mode).toBe("ai");
+    await waitFor(() => liveEvents.slice(liveBefore).some((event) => event.type === "reply-started"), "the agent's reply starting on the live stream");
+    const started = liveEvents.slice(liveBefore).find((event) => event.type === "reply-started");
+    if (started?.type !== "reply-started") throw new Error("no reply started");
+    await server.services.hub.get(started.messageId)?.finished;
+    const { messages } = await visitor.client.getConversation(conversationId);
+    expect(messages.at(-2)).toMatchObject({ role: "user", content: "Can someone help me?" });
+    expect(messages.at(-1)).toMatchObject({ id: started.messageId, role: "assistant", author: "agent" });
+    expect(prompts.at(-1)!.messages.at(-1)).toEqual({ role: "user", content: "Can someone help me?" });
+    // Nothing waits after that: handing back again writes nothing more.
+    await owner.takeOver(conversationId);
+    const count = (await visitor.client.getConversation(conversationId)).messages.length;
+    await owner.handBack(conversationId);
+    expect((await visitor.client.getConversation(conversationId)).messages.length).toBe(count);
+    expect(server.services.hub.activeIn(conversationId)).toBeUndefined();
+  });
+
   it("holds replies for review: invisible to the visitor until approved (edited), gone when discarded", async () => {
     expect((await server.json("PATCH", `/api/agents/${agent.id}/publishing`, { reviewReplies: true })).status).toBe(200);
     const liveBefore = liveEvents.length;

@@ -281,6 +281,26 @@ export class ChatService {
     }
   }
 
+  /**
+   * After a hand-back: a visitor's message still unanswered (sent while the owner had the
+   * conversation, or whose draft the owner discarded) gets the agent's reply now, from the version
+   * visitors talk to. The visitor was told a person would answer; without this they would wait for
+   * good. False when nothing was waiting or the reply could not start (the hand-back stands either way).
+   */
+  async answerWaiting(target: TurnTarget): Promise<boolean> {
+    const { conversation } = target;
+    if (conversation.mode !== "ai" || this.#options.hub.activeIn(conversation.id)) return false;
+    const messages = await this.#options.store.conversations.listMessages(conversation.id);
+    if (messages.filter((message) => message.review !== "discarded").at(-1)?.role !== "user") return false;
+    try {
+      await this.regenerate({ conversation, agent: await this.#options.agents.forVisitors(target.agent) });
+      return true;
+    } catch (error) {
+      this.#options.logger.warn({ err: error, conversationId: conversation.id }, "could not answer the visitor's waiting message after a hand-back");
+      return false;
+    }
+  }
+
   /** Stops a reply in flight. False when it already ended. */
   async abortReply(conversationId: string, messageId: string): Promise<boolean> {
     const run = this.#options.hub.get(messageId);

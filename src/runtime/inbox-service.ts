@@ -63,8 +63,11 @@ export class InboxService {
     return this.#setMode(target, "owner", by);
   }
 
-  handBack(target: TurnTarget, by: string): Promise<Conversation> {
-    return this.#setMode(target, "ai", by);
+  /** The agent gets the conversation back, and answers a visitor's message that is still waiting. */
+  async handBack(target: TurnTarget, by: string): Promise<Conversation> {
+    const conversation = await this.#setMode(target, "ai", by);
+    await this.#options.chat.answerWaiting({ conversation, agent: target.agent });
+    return conversation;
   }
 
   async #setMode(target: TurnTarget, mode: Conversation["mode"], by: string): Promise<Conversation> {
