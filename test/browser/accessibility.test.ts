@@ -50,6 +50,9 @@ const PAGES: Array<{ name: string; path: () => string; ready: (page: Page) => Pr
   { name: "editor", path: () => `/agents/${agent.id}/edit`, ready: (page) => page.getByRole("log").getByText("Want a story?").waitFor() },
   { name: "chat", path: () => `/agents/${agent.id}/chat/${conversationId}`, ready: (page) => page.getByRole("button", { name: "Regenerate" }).waitFor() },
   { name: "inbox", path: () => `/inbox/${inboxConversationId}`, ready: (page) => page.getByRole("log").getByRole("article", { name: "AI said" }).first().waitFor() },
+  { name: "publish", path: () => `/agents/${agent.id}/publish`, ready: (page) => page.getByRole("heading", { name: "Publish Lily" }).waitFor() },
+  { name: "api keys", path: () => "/keys", ready: (page) => page.getByRole("heading", { name: "Create a key" }).waitFor() },
+  { name: "webhooks", path: () => "/webhooks", ready: (page) => page.getByRole("heading", { name: "Add a webhook" }).waitFor() },
   { name: "models", path: () => "/models", ready: (page) => page.getByRole("heading", { name: "Model per agent" }).waitFor() },
   { name: "knowledge", path: () => `/agents/${agent.id}/knowledge`, ready: async (page) => {
     // A failed source and a search with marked words, so their colours are audited too.
