@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   AtelierError,
   type Agent,
@@ -448,8 +449,10 @@ export class ChatService {
         if (now - lastSentAt >= coalesceMs) send();
         else sendTimer ??= setTimeout(send, coalesceMs - (now - lastSentAt));
         if (now - lastSave >= saveEveryMs) {
-          // Listeners get the text before it is stored, so a stored reply never runs ahead of the stream.
+          // Listeners get the text before it is stored, so a stored reply never runs ahead of the stream:
+          // the event is pushed, then one turn of the event loop lets every stream write it to its socket.
           send();
+          await yieldToEventLoop();
           lastSave = performance.now();
           await conversations.saveProgress(run.messageId, text);
         }

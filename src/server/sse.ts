@@ -24,14 +24,12 @@ export function formatSseEvent({ seq, event }: SequencedEvent): string {
  * Streams events as Server-Sent Events until they end or the client goes away. The client leaving
  * only detaches this listener: the reply itself keeps running and can be resumed by event id.
  */
-export async function streamSse(
+export function streamSse(
   reply: FastifyReply,
   subscribe: (signal: AbortSignal) => AsyncIterable<SequencedEvent>,
   options: { heartbeatMs?: number } = {},
 ): Promise<void> {
-  await streamSseMessages(reply, async function* (signal) {
-    for await (const item of subscribe(signal)) yield { id: String(item.seq), event: item.event.type, data: item.event };
-  }, options);
+  return streamFormatted(reply, subscribe, formatSseEvent, options);
 }
 
 /** One Server-Sent Event: `event` names it, `data` is sent as JSON, `id` (optional) is for resuming. */
@@ -78,17 +76,27 @@ export function openEventStream(reply: FastifyReply, options: { signal: AbortSig
 }
 
 /** Streams any events (live updates without replay) as Server-Sent Events, with heartbeats, until they end or the client goes away. */
-export async function streamSseMessages(
+export function streamSseMessages(
   reply: FastifyReply,
   subscribe: (signal: AbortSignal) => AsyncIterable<SseMessageOut>,
   options: { heartbeatMs?: number } = {},
+): Promise<void> {
+  return streamFormatted(reply, subscribe, formatSseMessage, options);
+}
+
+/** Each item goes straight from the source to the socket, with no extra asynchronous step between. */
+async function streamFormatted<T>(
+  reply: FastifyReply,
+  subscribe: (signal: AbortSignal) => AsyncIterable<T>,
+  format: (item: T) => string,
+  options: { heartbeatMs?: number },
 ): Promise<void> {
   const connection = whileConnected(reply.raw);
   const stream = openEventStream(reply, { signal: connection.signal, heartbeatMs: options.heartbeatMs });
   try {
     for await (const item of subscribe(connection.signal)) {
       if (connection.signal.aborted) break;
-      await stream.write(formatSseMessage(item));
+      await stream.write(format(item));
     }
   } finally {
     connection.release();
