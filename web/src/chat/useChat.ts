@@ -2,10 +2,10 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { StreamedChatEvent } from "../../../src/client/http-client.js";
 import { AtelierError } from "../../../src/contracts/errors.js";
 import type { Message } from "../../../src/contracts/chat.js";
-import type { Citation } from "../../../src/contracts/knowledge.js";
 import { api } from "../api.js";
 import { visibleMessages } from "./format.js";
 import { localMessage } from "./local-message.js";
+import { applyReplyEvent, markStopped, update } from "./reply-events.js";
 
 export type LoadState = { state: "loading" } | { state: "ready" } | { state: "failed"; message: string };
 
@@ -111,26 +111,12 @@ export function useChat(conversationId: string | undefined): Chat {
             if (stopRequested.current) void askToStop(conversationId, event.messageId, own);
             return;
           case "text-delta":
-            setMessages((list) => update(list, event.messageId, (message) => ({ ...message, content: message.content + event.delta })));
+          case "source-cited":
+          case "message-end":
+            setMessages((list) => applyReplyEvent(list, event));
             return;
-          case "source-cited": {
-            const { index, sourceId, chunkId, title, heading, excerpt } = event;
-            const citation = { index, sourceId, chunkId, title, heading, excerpt };
-            setMessages((list) => update(list, event.messageId, (message) => ({ ...message, citations: cite(message.citations, citation) })));
-            return;
-          }
-          case "message-end": {
-            const { finishReason, usage, firstTokenMs, durationMs } = event;
-            const status = finishReason === "stop" || finishReason === "length" ? "complete" : "incomplete";
-            setMessages((list) =>
-              update(list, event.messageId, (message) => ({ ...message, status, finishReason, usage, firstTokenMs, durationMs })),
-            );
-            return;
-          }
           case "error":
-            if (event.messageId !== null) {
-              setMessages((list) => update(list, event.messageId ?? "", (message) => ({ ...message, finishReason: "error" })));
-            }
+            setMessages((list) => applyReplyEvent(list, event));
             setTurnError({ code: event.code, message: event.message, retry: retryAfter(turn, replyId.current) });
             return;
         }
@@ -148,7 +134,10 @@ export function useChat(conversationId: string | undefined): Chat {
           // It finished (or was cut off by a restart) between loading and re-attaching: show what was stored.
           setLoadAttempt((attempt) => attempt + 1);
         } else if (own.signal.aborted) {
-          if (replyId.current !== null && stopRequested.current) markStopped(setMessages, replyId.current);
+          if (replyId.current !== null && stopRequested.current) {
+            const stopped = replyId.current;
+            setMessages((list) => markStopped(list, stopped));
+          }
         } else {
           setTurnError({ ...errorMessage(error), retry: retryAfter(turn, replyId.current) });
         }
@@ -221,19 +210,6 @@ function started(list: Message[], event: Extract<StreamedChatEvent, { type: "mes
   if (turn.kind === "regenerate" && next.at(-1)?.role === "assistant") next = next.slice(0, -1);
   const reply = localMessage({ id: event.messageId, conversationId: event.conversationId, role: "assistant", model: event.model, agentVersion: event.agentVersion });
   return [...next, reply];
-}
-
-function markStopped(setMessages: (update: (list: Message[]) => Message[]) => void, replyId: string): void {
-  setMessages((list) => update(list, replyId, (message) => ({ ...message, status: "incomplete", finishReason: "aborted" })));
-}
-
-/** Adds a streamed citation, in marker order; a replayed one (after re-attaching) replaces its earlier copy. */
-function cite(citations: readonly Citation[], citation: Citation): Citation[] {
-  return [...citations.filter((existing) => existing.index !== citation.index), citation].sort((a, b) => a.index - b.index);
-}
-
-function update(list: Message[], id: string, change: (message: Message) => Message): Message[] {
-  return list.map((message) => (message.id === id ? change(message) : message));
 }
 
 function localUserMessage(conversationId: string, turn: Extract<RetryAction, { kind: "send" }>): Message {

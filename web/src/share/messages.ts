@@ -1,7 +1,7 @@
 import type { StreamedChatEvent } from "../../../src/client/http-client.js";
 import type { Message } from "../../../src/contracts/chat.js";
-import type { Citation } from "../../../src/contracts/knowledge.js";
 import { localMessage } from "../chat/local-message.js";
+import { update } from "../chat/reply-events.js";
 
 /*
  * The share page's message list is fed from two sides: this tab's own reply stream, and the
@@ -19,9 +19,6 @@ export function newLocalId(): string {
   return `${LOCAL_PREFIX}${crypto.randomUUID()}`;
 }
 
-export function update(list: Message[], id: string, change: (message: Message) => Message): Message[] {
-  return list.map((message) => (message.id === id ? change(message) : message));
-}
 
 /** A message the visitor typed, shown at once; it gets the server's id when the server stored it. */
 export function localUserMessage(conversationId: string, localId: string, content: string): Message {
@@ -53,10 +50,6 @@ export function startReply(list: Message[], event: Extract<StreamedChatEvent, { 
   return [...next, reply];
 }
 
-/** Adds a streamed citation in marker order; a replayed one replaces its earlier copy. */
-export function cite(citations: readonly Citation[], citation: Citation): Citation[] {
-  return [...citations.filter((existing) => existing.index !== citation.index), citation].sort((a, b) => a.index - b.index);
-}
 
 /**
  * A message from the live stream. The reply this tab is streaming keeps its streamed text until the

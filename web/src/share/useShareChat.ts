@@ -7,9 +7,10 @@ import { api } from "../api.js";
 import { visibleMessages } from "../chat/format.js";
 import type { LoadState, Streaming } from "../chat/useChat.js";
 import type { ShareIdentity } from "./identity.js";
-import { cite, confirmUserMessage, isLocal, localUserMessage, mergeLive, mergeStored, newLocalId, startReply, update } from "./messages.js";
+import { confirmUserMessage, isLocal, localUserMessage, mergeLive, mergeStored, newLocalId, startReply } from "./messages.js";
 import { useLiveConversation } from "./useLiveConversation.js";
 import { askToStop } from "../chat/useChat.js";
+import { applyReplyEvent, markStopped } from "../chat/reply-events.js";
 
 /** What a failed step can do again: resend a message the server never stored, write the reply again, or start over. */
 export type ShareRetry = { kind: "send"; content: string; localId: string } | { kind: "regenerate" } | { kind: "new" };
@@ -113,24 +114,15 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
           if (stopRequested.current) void askToStop(event.conversationId, event.messageId, own);
           return;
         case "text-delta":
-          setMessages((list) => update(list, event.messageId, (message) => ({ ...message, content: message.content + event.delta })));
+        case "source-cited":
+          setMessages((list) => applyReplyEvent(list, event));
           return;
-        case "source-cited": {
-          const { index, sourceId, chunkId, title, heading, excerpt } = event;
-          setMessages((list) => update(list, event.messageId, (message) => ({
-            ...message, citations: cite(message.citations, { index, sourceId, chunkId, title, heading, excerpt }),
-          })));
+        case "message-end":
+          setMessages((list) => applyReplyEvent(list, event));
+          setAnnouncement(event.finishReason === "aborted" ? "Reply stopped." : `${agent.name} replied.`);
           return;
-        }
-        case "message-end": {
-          const { finishReason, usage, firstTokenMs, durationMs } = event;
-          const status = finishReason === "stop" || finishReason === "length" ? "complete" : "incomplete";
-          setMessages((list) => update(list, event.messageId, (message) => ({ ...message, status, finishReason, usage, firstTokenMs, durationMs })));
-          setAnnouncement(finishReason === "aborted" ? "Reply stopped." : `${agent.name} replied.`);
-          return;
-        }
         case "error":
-          if (event.messageId !== null) setMessages((list) => update(list, event.messageId ?? "", (message) => ({ ...message, finishReason: "error" })));
+          setMessages((list) => applyReplyEvent(list, event));
           setTurnError({ code: event.code, message: event.message, retry: retryAfter(turn, replyId.current), retryAt: null });
           setAnnouncement(`The reply failed: ${event.message}`);
           return;
@@ -163,7 +155,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
       } else if (own.signal.aborted) {
         const stopped = replyId.current;
         if (stopped !== null && stopRequested.current) {
-          setMessages((list) => update(list, stopped, (message) => ({ ...message, status: "incomplete", finishReason: "aborted" })));
+          setMessages((list) => markStopped(list, stopped));
         }
       } else {
         setTurnError({ ...describe(error), retry: retryAfter(turn, replyId.current) });

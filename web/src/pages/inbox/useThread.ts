@@ -3,6 +3,7 @@ import type { StreamedChatEvent } from "../../../../src/client/http-client.js";
 import type { Conversation, Message } from "../../../../src/contracts/chat.js";
 import { api } from "../../api.js";
 import { localMessage } from "../../chat/local-message.js";
+import { applyReplyEvent } from "../../chat/reply-events.js";
 import { errorText } from "../../components/errors.js";
 import type { LiveListener, LiveSignal } from "./useInbox.js";
 
@@ -209,16 +210,8 @@ function applyStreamEvent(list: Message[], event: StreamedChatEvent, conversatio
       };
       return existing ? list.map((message) => (message.id === event.messageId ? reply : message)) : [...list, reply];
     }
-    case "text-delta":
-      return list.map((message) => (message.id === event.messageId ? { ...message, content: message.content + event.delta } : message));
-    case "message-end": {
-      const status = event.finishReason === "stop" || event.finishReason === "length" ? "complete" : "incomplete";
-      return list.map((message) => (message.id === event.messageId ? { ...message, status, finishReason: event.finishReason } : message));
-    }
-    case "error":
-      return list.map((message) => (message.id === event.messageId ? { ...message, finishReason: "error" } : message));
     default:
-      return list;
+      return applyReplyEvent(list, event);
   }
 }
 

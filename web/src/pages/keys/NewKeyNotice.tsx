@@ -1,6 +1,6 @@
-import { useState } from "react";
 import type { Agent, CreatedApiKey } from "../../../../src/contracts/index.js";
 import { Button } from "../../components/Button.js";
+import { useClipboard } from "../../components/useClipboard.js";
 
 interface NewKeyNoticeProps {
   created: CreatedApiKey;
@@ -10,21 +10,11 @@ interface NewKeyNoticeProps {
 
 /** The token, shown this once, with a copy button and how to use it with /v1. */
 export function NewKeyNotice({ created, agents, onDone }: NewKeyNoticeProps) {
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+  const [copied, copy] = useClipboard();
   const { key, token } = created;
   const baseUrl = `${window.location.origin}/v1`;
   const usable = key.agentIds === null ? agents : agents.filter((agent) => key.agentIds?.includes(agent.id));
   const model = usable[0]?.handle ?? "your-agent-handle";
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(token);
-      setCopied("yes");
-    } catch {
-      // Clipboard access needs a secure context and permission; the token stays selectable either way.
-      setCopied("failed");
-    }
-  }
 
   const curl = [
     `curl ${baseUrl}/chat/completions \\`,
@@ -52,8 +42,8 @@ export function NewKeyNotice({ created, agents, onDone }: NewKeyNoticeProps) {
       </p>
       <div className="secret-once">
         <code aria-label="API key">{token}</code>
-        <Button small variant="primary" onClick={() => void copy()}>
-          {copied === "yes" ? "Copied" : "Copy"}
+        <Button small variant="primary" onClick={() => void copy(token)}>
+          {copied === "copied" ? "Copied" : "Copy"}
         </Button>
       </div>
       <p className="status-line" role="status">

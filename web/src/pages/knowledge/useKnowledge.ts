@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { AddKnowledgeResult, KnowledgeSource } from "../../../../src/contracts/index.js";
 import { api } from "../../api.js";
+import { usePolling } from "../../components/usePolling.js";
 
 /** How often the list is fetched again while anything waits for or is being indexed. */
 const POLL_MS = 1000;
@@ -56,25 +57,7 @@ export function useKnowledge(agentId: string): Knowledge {
   }, [agentId, attempt, show]);
 
   const working = sources.some(isWorking);
-  useEffect(() => {
-    if (!working) return;
-    let live = true;
-    let timer = 0;
-    // One request at a time: the next poll is scheduled only when the previous answer is in.
-    const poll = () => {
-      api.listKnowledge(agentId).then(
-        (list) => live && show(list),
-        () => undefined,
-      ).finally(() => {
-        if (live) timer = window.setTimeout(poll, POLL_MS);
-      });
-    };
-    timer = window.setTimeout(poll, POLL_MS);
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [agentId, working, show]);
+  usePolling({ active: working, everyMs: POLL_MS, key: agentId }, () => api.listKnowledge(agentId), show);
 
   const merge = useCallback((added: readonly KnowledgeSource[]) => {
     const ids = new Set(added.map((source) => source.id));

@@ -1,20 +1,10 @@
-import { useState } from "react";
 import type { CreatedWebhook } from "../../../../src/contracts/index.js";
 import { Button } from "../../components/Button.js";
+import { useClipboard } from "../../components/useClipboard.js";
 
 /** The signing secret, shown this once (after creating or rotating), with a copy button. */
 export function SecretNotice({ created, rotated, onDone }: { created: CreatedWebhook; rotated: boolean; onDone: () => void }) {
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(created.secret);
-      setCopied("yes");
-    } catch {
-      // Clipboard access needs a secure context and permission; the secret stays selectable either way.
-      setCopied("failed");
-    }
-  }
+  const [copied, copy] = useClipboard();
 
   return (
     <section className="card section alert-info" aria-labelledby="webhook-secret-title">
@@ -25,8 +15,8 @@ export function SecretNotice({ created, rotated, onDone }: { created: CreatedWeb
       </p>
       <div className="secret-once">
         <code aria-label="Signing secret">{created.secret}</code>
-        <Button small variant="primary" onClick={() => void copy()}>
-          {copied === "yes" ? "Copied" : "Copy"}
+        <Button small variant="primary" onClick={() => void copy(created.secret)}>
+          {copied === "copied" ? "Copied" : "Copy"}
         </Button>
       </div>
       <p className="status-line" role="status">

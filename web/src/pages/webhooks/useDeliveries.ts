@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import type { WebhookDelivery } from "../../../../src/contracts/index.js";
 import { api } from "../../api.js";
+import { usePolling } from "../../components/usePolling.js";
 
 /** How often the history is fetched again while a delivery waits to be (re)sent. */
 const POLL_MS = 2000;
@@ -25,25 +26,8 @@ export function useDeliveries(webhookId: string): { state: DeliveriesState; refr
   }, [webhookId, attempt]);
 
   const pending = state.status === "done" && state.deliveries.some((delivery) => delivery.status === "pending");
-  useEffect(() => {
-    if (!pending) return;
-    let live = true;
-    let timer = 0;
-    // One request at a time: the next poll is scheduled only when the previous answer is in.
-    const poll = () => {
-      api.webhookDeliveries(webhookId, { limit: LIMIT }).then(
-        (deliveries) => live && setState({ status: "done", deliveries }),
-        () => undefined,
-      ).finally(() => {
-        if (live) timer = window.setTimeout(poll, POLL_MS);
-      });
-    };
-    timer = window.setTimeout(poll, POLL_MS);
-    return () => {
-      live = false;
-      window.clearTimeout(timer);
-    };
-  }, [webhookId, pending]);
+  usePolling({ active: pending, everyMs: POLL_MS, key: webhookId }, () => api.webhookDeliveries(webhookId, { limit: LIMIT }), (deliveries) =>
+    setState({ status: "done", deliveries }));
 
   const refresh = useCallback(() => setAttempt((n) => n + 1), []);
   return { state, refresh };
