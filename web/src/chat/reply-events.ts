@@ -37,6 +37,11 @@ export function applyReplyEvent(list: Message[], event: StreamedChatEvent): Mess
   }
 }
 
+/** A stored reply that has not ended yet (no finish reason): a page opening it follows it as it is written. */
+export function isBeingWritten(message: Message | undefined): message is Message {
+  return message?.role === "assistant" && message.status === "incomplete" && message.finishReason === null;
+}
+
 /** A reply the user stopped: what was written stays, marked incomplete. */
 export function markStopped(list: Message[], id: string): Message[] {
   return update(list, id, (message) => ({ ...message, status: "incomplete", finishReason: "aborted" }));

@@ -5,7 +5,7 @@ import type { Message } from "../../../src/contracts/chat.js";
 import { api } from "../api.js";
 import { visibleMessages } from "./format.js";
 import { localMessage } from "./local-message.js";
-import { applyReplyEvent, markStopped, update } from "./reply-events.js";
+import { applyReplyEvent, isBeingWritten, markStopped, update } from "./reply-events.js";
 
 export type LoadState = { state: "loading" } | { state: "ready" } | { state: "failed"; message: string };
 
@@ -73,7 +73,7 @@ export function useChat(conversationId: string | undefined): Chat {
         setMessages(visible);
         setLoad({ state: "ready" });
         const last = visible.at(-1);
-        if (last?.role === "assistant" && last.status === "incomplete" && last.finishReason === null && !resumed.current.has(last.id)) {
+        if (isBeingWritten(last) && !resumed.current.has(last.id)) {
           resumed.current.add(last.id);
           setPendingResume(last.id);
         }

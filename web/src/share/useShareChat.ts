@@ -10,7 +10,7 @@ import type { ShareIdentity } from "./identity.js";
 import { confirmUserMessage, isLocal, localUserMessage, mergeLive, mergeStored, newLocalId, startReply } from "./messages.js";
 import { useLiveConversation } from "./useLiveConversation.js";
 import { askToStop } from "../chat/useChat.js";
-import { applyReplyEvent, markStopped } from "../chat/reply-events.js";
+import { applyReplyEvent, isBeingWritten, markStopped } from "../chat/reply-events.js";
 
 /** What a failed step can do again: resend a message the server never stored, write the reply again, or start over. */
 export type ShareRetry = { kind: "send"; content: string; localId: string } | { kind: "regenerate" } | { kind: "new" };
@@ -185,7 +185,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
           const visible = visibleMessages(found.messages);
           const last = visible.at(-1);
           if (found.conversation.mode === "owner" && last?.role === "user") setHeld("owner");
-          if (last?.role === "assistant" && last.status === "incomplete" && last.finishReason === null && !resumed.current.has(last.id)) {
+          if (isBeingWritten(last) && !resumed.current.has(last.id)) {
             resumed.current.add(last.id);
             void runTurn({ kind: "resume", messageId: last.id });
           }

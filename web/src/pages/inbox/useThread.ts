@@ -3,7 +3,7 @@ import type { StreamedChatEvent } from "../../../../src/client/http-client.js";
 import type { Conversation, Message } from "../../../../src/contracts/chat.js";
 import { api } from "../../api.js";
 import { localMessage } from "../../chat/local-message.js";
-import { applyReplyEvent } from "../../chat/reply-events.js";
+import { applyReplyEvent, isBeingWritten } from "../../chat/reply-events.js";
 import { errorText } from "../../components/errors.js";
 import type { LiveListener, LiveSignal } from "./useInbox.js";
 
@@ -87,7 +87,7 @@ export function useThread(conversationId: string, subscribe: (listener: LiveList
         });
         setLoad({ state: "ready" });
         const last = result.messages.at(-1);
-        if (last?.role === "assistant" && last.status === "incomplete" && last.finishReason === null) follow(last.id);
+        if (isBeingWritten(last)) follow(last.id);
       } catch (error) {
         if (!quiet) setLoad({ state: "failed", error });
       }
