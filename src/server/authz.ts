@@ -3,6 +3,7 @@ import type { FastifyRequest } from "fastify";
 import { AtelierError, type Agent, type ApiKeyScope, type Conversation } from "../contracts/index.js";
 import { participantIdOf, type Principal, type UserPrincipal, type VisitorPrincipal } from "../runtime/auth/principal.js";
 import type { AgentsService } from "../runtime/agents-service.js";
+import { crossSiteOrigin } from "./cors.js";
 import type { ChatService } from "../runtime/chat-service.js";
 
 /*
@@ -70,15 +71,8 @@ function checkCsrf(request: FastifyRequest, expected: string): void {
  * the route: it is a cross-site request riding on cookies (or forcing a sign-in into another account).
  */
 function checkOrigin(request: FastifyRequest): void {
-  const origin = request.headers.origin;
-  if (!UNSAFE.has(request.method) || origin === undefined || !request.headers.cookie) return;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = "";
-  }
-  if (originHost !== request.host) throw new AtelierError("csrf_failed", "Cross-site request refused: this site's cookies only work on its own pages.");
+  if (!UNSAFE.has(request.method) || !request.headers.cookie) return;
+  if (crossSiteOrigin(request) !== undefined) throw new AtelierError("csrf_failed", "Cross-site request refused: this site's cookies only work on its own pages.");
 }
 
 /** One line for the OpenAPI description of who may call a route. */
