@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Agent, AgentVersionSummary } from "./agent.js";
 import { Conversation, Message } from "./chat.js";
+import { ConversationSummary } from "./memory.js";
 
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
 export const AgentVersionParams = IdParams.extend({ version: z.coerce.number().int().min(1) });
@@ -26,7 +27,12 @@ export const CreateConversation = z.object({
 }).strict();
 export type CreateConversation = z.infer<typeof CreateConversation>;
 
-export const ConversationWithMessages = z.object({ conversation: Conversation, messages: z.array(Message) });
+export const ConversationWithMessages = z.object({
+  conversation: Conversation,
+  messages: z.array(Message),
+  /** The latest summary of older messages, when the conversation outgrew the model's context. */
+  summary: ConversationSummary.nullable().optional(),
+});
 export type ConversationWithMessages = z.infer<typeof ConversationWithMessages>;
 export const ConversationList = z.object({ conversations: z.array(Conversation) });
 export type ConversationList = z.infer<typeof ConversationList>;

@@ -63,6 +63,17 @@ export const Config = z.object({
     /** Sources indexed at once. */
     workers: positiveInt.max(16).default(1),
   }).prefault({}),
+  /** What agents remember of each person, and summaries of long conversations (see README, Memory). */
+  memory: z.object({
+    /** After each reply, note durable facts about the person (one extra generation per turn, in the background). */
+    extract: z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean()).default(true),
+    /** Memories kept per agent and person; the oldest extracted ones go first beyond it. */
+    maxPerPerson: positiveInt.max(10_000).default(200),
+    /** Share of the prompt budget memories may take in front of the latest message. */
+    recallShare: z.coerce.number().gt(0).max(0.5).default(0.1),
+    /** Summarise older turns once the history fills this share of its budget (so none is ever silently dropped). */
+    summariseAt: z.coerce.number().gt(0).max(1).default(0.75),
+  }).prefault({}),
   /** Signed event deliveries to owners' URLs (see README, Webhooks). */
   webhooks: z.object({
     /** Tries per delivery (the first included) before it is marked failed. */

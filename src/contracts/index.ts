@@ -7,3 +7,6 @@ export * from "./auth.js";
 export * from "./studio.js";
 export * from "./knowledge.js";
 export * from "./publish.js";
+export * from "./memory.js";
+export * from "./lorebook.js";
+export * from "./interchange.js";

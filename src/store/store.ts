@@ -3,6 +3,10 @@ import type { AgentRepository } from "./agents.js";
 import type { ApiKeyUsageRepository } from "./api-key-usage.js";
 import type { ConversationRepository } from "./conversations.js";
 import type { KnowledgeRepository } from "./knowledge.js";
+import type { LorebookRepository } from "./lorebooks.js";
+import type { MediaRepository } from "./media.js";
+import type { MemoryRepository } from "./memories.js";
+import type { SummaryRepository } from "./summaries.js";
 import type { QuotaRepository } from "./quotas.js";
 import type { WebhookRepository } from "./webhooks.js";
 
@@ -21,6 +25,10 @@ export interface Store extends AsyncDisposable {
   readonly knowledge: KnowledgeRepository;
   readonly quotas: QuotaRepository;
   readonly webhooks: WebhookRepository;
+  readonly memories: MemoryRepository;
+  readonly summaries: SummaryRepository;
+  readonly lorebooks: LorebookRepository;
+  readonly media: MediaRepository;
   /** A cheap query that proves the database answers. */
   ping(): Promise<void>;
 }

@@ -84,7 +84,7 @@ export const PASSWORD = TEST_PASSWORD;
 
 const baseProfile = {
   tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "", instructions: "Secret instructions.",
-  greetings: ["Hello!"], openers: [], exampleDialogues: [], avoidTopics: [],
+  greetings: ["Hello!"], openers: [], exampleDialogues: [], avoidTopics: [], scenario: "", postHistoryInstructions: "", card: null,
 };
 
 async function conversationWithGreeting(store: Store, options: { agentId: string; participantId: string; n: number; who: string }) {

@@ -75,4 +75,5 @@ function runWriterUntilKilled(file: string): Promise<string[]> {
 const crashProfile = {
   name: "Crash", handle: "crash", tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "",
   instructions: "", greetings: [], openers: [], exampleDialogues: [], avoidTopics: [], model: { temperature: 0.8, maxTokens: 512 },
+  scenario: "", postHistoryInstructions: "", card: null,
 };

@@ -106,6 +106,7 @@ const now = "2030-01-01T00:00:00.000Z";
 const profileBase = {
   name: "Seq", tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "",
   instructions: "", greetings: [], openers: [], exampleDialogues: [], avoidTopics: [], model: { temperature: 0.8, maxTokens: 512 },
+  scenario: "", postHistoryInstructions: "", card: null,
 };
 
 function migrationNames(file: string): unknown[] {
