@@ -7,8 +7,12 @@ import { describeCredentialContract } from "./contract/credentials-contract.js";
 import type { ContractStores } from "./contract/fixtures.js";
 import { describeKnowledgeContract } from "./contract/knowledge-contract.js";
 import { describeLifecycleContract } from "./contract/lifecycle-contract.js";
+import { describeLorebookContract } from "./contract/lorebook-contract.js";
+import { describeMediaContract } from "./contract/media-contract.js";
+import { describeMemoryContract } from "./contract/memory-contract.js";
 import { describeMessageContract } from "./contract/messages-contract.js";
 import { describePublishingContract } from "./contract/publishing-contract.js";
+import { describeSummaryContract } from "./contract/summary-contract.js";
 import { describeUserContract } from "./contract/users-contract.js";
 import { describeWebhookContract } from "./contract/webhooks-contract.js";
 
@@ -30,6 +34,10 @@ export function describeStoreContract(name: string, stores: ContractStores): voi
     describeKnowledgeContract(stores.open);
     describePublishingContract(stores.open);
     describeWebhookContract(stores.open);
+    describeMemoryContract(stores.open);
+    describeSummaryContract(stores.open);
+    describeLorebookContract(stores.open);
+    describeMediaContract(stores.open);
     describeLifecycleContract(stores.open);
   });
 }

@@ -25,6 +25,52 @@ export interface Database {
   quota_counters: QuotaCountersTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  memories: MemoriesTable;
+  conversation_summaries: ConversationSummariesTable;
+  lorebooks: LorebooksTable;
+  media: MediaTable;
+}
+
+export interface MemoriesTable {
+  id: string;
+  agent_id: string;
+  /** A visitor's or user's id, as conversations carry it. */
+  participant_id: string;
+  /** MemoryKind. */
+  kind: string;
+  content: string;
+  /** extracted | owner */
+  origin: string;
+  /** Null once that conversation is deleted, or when the owner wrote the memory. */
+  conversation_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConversationSummariesTable {
+  id: string;
+  conversation_id: string;
+  content: string;
+  through_message_id: string;
+  covered_messages: number;
+  model: string;
+  created_at: string;
+}
+
+export interface LorebooksTable {
+  agent_id: string;
+  revision: number;
+  /** LorebookContent as JSON text. */
+  content: string;
+  updated_at: string;
+}
+
+export interface MediaTable {
+  sha256: string;
+  mime: string;
+  bytes: Uint8Array;
+  size: number;
+  created_at: string;
 }
 
 export interface ApiKeyUsageTable {

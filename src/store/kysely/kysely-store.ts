@@ -11,9 +11,13 @@ import type { DialectErrors } from "./dialect-errors.js";
 import type { SchemaDialect } from "../migrations/schema-dialect.js";
 import { KyselyKnowledgeRepository } from "./knowledge-repository.js";
 import { KyselyInviteRepository } from "./invite-repository.js";
+import { KyselyLorebookRepository } from "./lorebook-repository.js";
+import { KyselyMediaRepository } from "./media-repository.js";
+import { KyselyMemoryRepository } from "./memory-repository.js";
 import { KyselyQuotaRepository } from "./quota-repository.js";
 import { KyselySessionRepository } from "./session-repository.js";
 import { KyselySettingsRepository } from "./settings-repository.js";
+import { KyselySummaryRepository } from "./summary-repository.js";
 import type { StoreContext } from "./store-context.js";
 import { KyselyUserRepository } from "./user-repository.js";
 import { KyselyVisitorRepository } from "./visitor-repository.js";
@@ -48,6 +52,10 @@ export class KyselyStore implements Store {
   readonly knowledge: KyselyKnowledgeRepository;
   readonly quotas: KyselyQuotaRepository;
   readonly webhooks: KyselyWebhookRepository;
+  readonly memories: KyselyMemoryRepository;
+  readonly summaries: KyselySummaryRepository;
+  readonly lorebooks: KyselyLorebookRepository;
+  readonly media: KyselyMediaRepository;
   readonly description: string;
   #db: Kysely<Database> | undefined;
   readonly #drain: (() => Promise<void>) | undefined;
@@ -78,6 +86,10 @@ export class KyselyStore implements Store {
     this.knowledge = new KyselyKnowledgeRepository(context);
     this.quotas = new KyselyQuotaRepository(context);
     this.webhooks = new KyselyWebhookRepository(context);
+    this.memories = new KyselyMemoryRepository(context);
+    this.summaries = new KyselySummaryRepository(context);
+    this.lorebooks = new KyselyLorebookRepository(context);
+    this.media = new KyselyMediaRepository(context);
   }
 
   /** The open database; throws AtelierError("disposed") after dispose. */

@@ -77,11 +77,17 @@ export class KyselyUserRepository implements UserRepository {
     if (result.numUpdatedRows === 0n) throw new AtelierError("not_found", `No user "${input.id}".`);
   }
 
-  async delete(id: string): Promise<boolean> {
-    // One statement is its own transaction. ON DELETE CASCADE takes sessions, API keys, invites,
-    // audit events and agents, and through the agents their versions, conversations and messages.
-    const result = await this.#context.db.deleteFrom("users").where("id", "=", id).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+  delete(id: string): Promise<boolean> {
+    // ON DELETE CASCADE takes sessions, API keys, invites, audit events and agents, and through the
+    // agents their versions, conversations, messages, memories and lorebooks. What other people's
+    // agents remember about this user is keyed by participant (no foreign key), so it goes here,
+    // in the same transaction, and only when the user existed.
+    return this.#context.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom("users").where("id", "=", id).executeTakeFirst();
+      if (result.numDeletedRows === 0n) return false;
+      await trx.deleteFrom("memories").where("participant_id", "=", id).execute();
+      return true;
+    });
   }
 }
 

@@ -62,6 +62,8 @@ export class KyselyVisitorRepository implements VisitorRepository {
       // visitor that existed takes conversations with it; messages go by cascade.
       if (result.numDeletedRows === 0n) return false;
       await trx.deleteFrom("conversations").where("participant_id", "=", id).execute();
+      // What every agent remembers about them goes with them.
+      await trx.deleteFrom("memories").where("participant_id", "=", id).execute();
       return true;
     });
   }

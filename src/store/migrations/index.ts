@@ -3,6 +3,7 @@ import { initialSchema } from "./0001-initial-schema.js";
 import { accountsSchema } from "./0002-accounts.js";
 import { knowledgeSchema } from "./0003-knowledge.js";
 import { publishSchema } from "./0004-publish.js";
+import { memorySchema } from "./0005-memory.js";
 import type { SchemaDialect } from "./schema-dialect.js";
 
 /**
@@ -16,5 +17,6 @@ export function migrationsFor(dialect: SchemaDialect): Readonly<Record<string, M
     "0002-accounts": accountsSchema(dialect),
     "0003-knowledge": knowledgeSchema(dialect),
     "0004-publish": publishSchema(dialect),
+    "0005-memory": memorySchema(dialect),
   };
 }

@@ -11,7 +11,7 @@ import { DatabaseNewerThanCodeError } from "../migrations/migrate.js";
 import { describeStoreContract } from "../repository-contract.js";
 import { openPostgresStore, type PostgresStore } from "./postgres-store.js";
 
-const MIGRATIONS = ["0001-initial-schema", "0002-accounts", "0003-knowledge", "0004-publish"];
+const MIGRATIONS = ["0001-initial-schema", "0002-accounts", "0003-knowledge", "0004-publish", "0005-memory"];
 
 let server: TestPostgres;
 beforeAll(async () => {
@@ -55,7 +55,7 @@ describe("openPostgresStore", () => {
     await writeDatabaseBeforeAccounts({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString }) }), schema: "postgres" });
 
     await using store = await openPostgresStore({ connectionString });
-    expect(store.appliedMigrations).toEqual(["0002-accounts", "0003-knowledge", "0004-publish"]);
+    expect(store.appliedMigrations).toEqual(["0002-accounts", "0003-knowledge", "0004-publish", "0005-memory"]);
     expect(await store.agents.get(LEGACY_AGENT.id)).toMatchObject({ handle: LEGACY_AGENT.handle, ownerId: null, publishedAt: null, version: 1 });
     const admin = await createUser(store, { role: "admin-if-first" });
     expect(admin.role).toBe("admin");

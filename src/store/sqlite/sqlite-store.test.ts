@@ -42,7 +42,7 @@ describe("openSqliteStore", () => {
     await writeDatabaseBeforeAccounts({ dialect: new AtelierSqliteDialect({ database: openSqliteDatabase({ file }) }), schema: "sqlite" });
 
     await using store = await openSqliteStore({ file });
-    expect(store.appliedMigrations).toEqual(["0002-accounts", "0003-knowledge", "0004-publish"]);
+    expect(store.appliedMigrations).toEqual(["0002-accounts", "0003-knowledge", "0004-publish", "0005-memory"]);
     expect(await store.agents.get(LEGACY_AGENT.id)).toMatchObject({ handle: LEGACY_AGENT.handle, ownerId: null, publishedAt: null, version: 1 });
     const admin = await store.users.create({ id: "usr_first", email: "first@example.com", name: "First", role: "admin-if-first", passwordHash: "x", now });
     expect(admin.role).toBe("admin");
@@ -101,7 +101,7 @@ describe("openSqliteStore", () => {
   });
 });
 
-const MIGRATIONS = ["0001-initial-schema", "0002-accounts", "0003-knowledge", "0004-publish"];
+const MIGRATIONS = ["0001-initial-schema", "0002-accounts", "0003-knowledge", "0004-publish", "0005-memory"];
 const now = "2030-01-01T00:00:00.000Z";
 const profileBase = {
   name: "Seq", tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "",
