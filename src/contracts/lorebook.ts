@@ -106,5 +106,7 @@ export const LorebookTestResult = z.object({
   entries: z.array(TriggeredEntry),
   tokens: z.number().int().min(0),
   budget: z.number().int().min(0),
+  /** What keeps entries from triggering as meant, in words (a key that is not a valid regular expression). */
+  warnings: z.array(z.string()).default([]),
 });
 export type LorebookTestResult = z.infer<typeof LorebookTestResult>;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 
 /** Prefixed, roughly time-ordered ids (`agt_…`, `cnv_…`, `msg_…`): readable in logs and URLs. */
-export function newId(prefix: "agt" | "cnv" | "msg" | "usr" | "ses" | "key" | "vis" | "inv" | "aud" | "dl" | "src" | "chk" | "whk" | "dlv" | "evt"): string {
+export function newId(prefix: "agt" | "cnv" | "msg" | "usr" | "ses" | "key" | "vis" | "inv" | "aud" | "dl" | "src" | "chk" | "whk" | "dlv" | "evt" | "lor" | "mem" | "sum"): string {
   return `${prefix}_${Date.now().toString(36).padStart(9, "0")}${randomBytes(8).toString("hex")}`;
 }
 

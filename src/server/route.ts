@@ -4,7 +4,7 @@ import { AtelierError, ErrorBody, parseWith } from "../contracts/index.js";
 import type { Principal } from "../runtime/auth/principal.js";
 import { admit, describeRule, type AuthRule, type RequestAuthenticator } from "./authz.js";
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 type Schema = z.ZodType;
 type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
 
