@@ -1,0 +1,8 @@
+/**
+ * Character interchange: Character Card V2/V3 (JSON, PNG, CHARX), elizaOS characters, SillyTavern
+ * World Info and Atelier bundles, as pure functions over bytes and JSON (no store, no server).
+ */
+export { readAgentFile, type AgentFile, type CharacterFile } from "./read.js";
+export { writeAgentFile, type WrittenFile } from "./write.js";
+export { AgentBundle, type AgentBundleInput, writeBundle } from "./bundle.js";
+export { readLorebookFile, writeWorldInfo } from "./world-info.js";
