@@ -16,7 +16,7 @@ let conversationId: string;
 const stop = new AbortController();
 const inboxEvents: InboxEvent[] = [];
 const liveEvents: ConversationEvent[] = [];
-/** What the model was asked, newest last. */
+/** What the model was asked for replies, newest last (not the memory work that follows a turn, which has no session). */
 const prompts: ChatRequest[] = [];
 
 beforeAll(async () => {
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const engine = await server.services.engines.resolve({ engine: agent.model.engine, model: agent.model.model });
   const streamChat = engine.streamChat.bind(engine);
   vi.spyOn(engine, "streamChat").mockImplementation((request, options) => {
-    prompts.push(request);
+    if (request.sessionKey !== undefined) prompts.push(request);
     return streamChat(request, options);
   });
 });

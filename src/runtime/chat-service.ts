@@ -3,36 +3,27 @@ import {
   AtelierError,
   type Agent,
   type Channel,
-  type Citation,
-  type Passage,
   type ChatMessage,
   type Conversation,
+  type ConversationSummary,
   type FinishReason,
   type Message,
   type TokenUsage,
   type TurnResult,
 } from "../contracts/index.js";
-import type { ChatEngine, EngineProvider } from "../engine/chat-engine.js";
+import type { EngineProvider } from "../engine/chat-engine.js";
+import type { LorebookService } from "../memory/lorebook-service.js";
+import type { MemoryService } from "../memory/memory-service.js";
 import type { Store } from "../store/store.js";
 import type { AgentsService } from "./agents-service.js";
 import { newId } from "./ids.js";
 import type { Logger } from "./logger.js";
-import { knowledgeRules, withReference } from "../knowledge/reference.js";
-import { renderPersona } from "./persona.js";
-import { assemblePrompt, type PromptPlan } from "./prompt.js";
+import { expandMacros } from "./macros.js";
 import type { ReplyHub, ReplyRun } from "./reply-hub.js";
 import type { DomainEvent, EventBus } from "./events.js";
+import { isVisibleToParticipant, toHistory, TurnContext, type KnowledgeRetriever, type PreparedTurn, type TurnMessage } from "./turn-context.js";
 
-/** Retrieval for the turn pipeline (the knowledge service). */
-export interface KnowledgeRetriever {
-  hasKnowledge(agentId: string): Promise<boolean>;
-  search(agentId: string, question: string, limit: number): Promise<{ passages: Passage[] }>;
-}
-
-/** Passages retrieved for each user message; fewer go in when the context is small. */
-const PASSAGES_PER_TURN = 6;
-/** Characters of a passage shown beside a reply. */
-const EXCERPT_CHARS = 280;
+export { isVisibleToParticipant, type KnowledgeRetriever, type PreparedTurn, type TurnMessage };
 
 export interface ChatServiceOptions {
   store: Store;
@@ -57,6 +48,10 @@ export interface ChatServiceOptions {
   events?: EventBus | undefined;
   /** Whether the agent's replies to visitors wait for the owner's review (its publish settings). */
   reviewsReplies?: ((agent: Agent) => Promise<boolean>) | undefined;
+  /** What agents remember about people, and summaries of long conversations; without it turns have neither. */
+  memory?: MemoryService | undefined;
+  /** Agents' lorebooks; without it no lore is inserted. */
+  lorebooks?: LorebookService | undefined;
 }
 
 /** Why no reply is streamed to the sender: the owner took over, or the reply waits for review. */
@@ -75,33 +70,25 @@ export function isVisitorConversation(conversation: Conversation, agent: Agent):
   return agent.ownerId !== null && conversation.participantId !== agent.ownerId;
 }
 
-/** What the participant may see: never a draft waiting for review or one the owner discarded. */
-export function isVisibleToParticipant(message: Message): boolean {
-  return message.review === null || message.review === "approved" || message.review === "edited";
-}
-
 /** A conversation with its agent, as the authorisation layer resolved them for this request. */
 export interface TurnTarget {
   conversation: Conversation;
   agent: Agent;
 }
 
-export interface PreparedTurn {
-  agent: Agent;
-  engine: ChatEngine;
-  plan: PromptPlan;
-  /** The passages in the prompt, numbered as their [n] markers. */
-  citations: Citation[];
-}
-
 /** The turn pipeline: persona -> budgeted prompt -> engine stream -> persistence -> ChatEvents. */
 export class ChatService {
   readonly #options: ChatServiceOptions;
   readonly #now: () => Date;
+  readonly #turns: TurnContext;
 
   constructor(options: ChatServiceOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    this.#turns = new TurnContext({
+      store: options.store, engines: options.engines, knowledge: options.knowledge, memory: options.memory,
+      lorebooks: options.lorebooks, logger: options.logger, historyDropStep: options.historyDropStep,
+    });
   }
 
   /**
@@ -120,8 +107,11 @@ export class ChatService {
       now,
       channel: input.channel,
     });
-    const greeting = agent.greetings[0];
-    if (greeting) {
+    const opening = agent.greetings[0];
+    if (opening) {
+      // The person may be known already from another conversation with this agent.
+      const user = (await this.#options.memory?.nameOf(agent.id, input.participantId)) ?? null;
+      const greeting = expandMacros(opening, { char: agent.name, user }, { addressed: true });
       await conversations.appendMessage({
         id: newId("msg"),
         conversationId: conversation.id,
@@ -155,9 +145,10 @@ export class ChatService {
    * `conversation` as the authorisation layer resolved it; not read again. Participants other than
    * the owner see no drafts held for review (nor discarded ones).
    */
-  async getConversation(conversation: Conversation, options: { asOwner?: boolean } = {}): Promise<{ conversation: Conversation; messages: Message[] }> {
-    const messages = await this.#options.store.conversations.listMessages(conversation.id);
-    return { conversation, messages: options.asOwner ? messages : messages.filter(isVisibleToParticipant) };
+  async getConversation(conversation: Conversation, options: { asOwner?: boolean } = {}): Promise<{ conversation: Conversation; messages: Message[]; summary: ConversationSummary | null }> {
+    const { conversations, summaries } = this.#options.store;
+    const [messages, summary] = await Promise.all([conversations.listMessages(conversation.id), summaries.latest(conversation.id)]);
+    return { conversation, messages: options.asOwner ? messages : messages.filter(isVisibleToParticipant), summary: summary ?? null };
   }
 
   listConversations(query: { agentId?: string | undefined; ownerId?: string | undefined; participantId?: string | undefined; limit: number; before?: string | undefined }): Promise<Conversation[]> {
@@ -221,7 +212,7 @@ export class ChatService {
     try {
       const history = await this.#history(conversation.id);
       history.push({ role: "user", content: input.content });
-      const prepared = await this.prepareTurn(agent, history);
+      const prepared = await this.prepareTurn(agent, history, { conversation });
       const userMessage = await this.#appendUserMessage(input);
       await this.#startReply({ run, conversation, prepared, userMessageId: userMessage.id, review });
       return { run, userMessage, held: review ? "review" : null };
@@ -272,7 +263,7 @@ export class ChatService {
       if (!answered.some((message) => message.role === "user")) {
         throw new AtelierError("bad_request", "There is no reply to regenerate yet: send a message first.");
       }
-      const prepared = await this.prepareTurn(agent, toHistory(answered));
+      const prepared = await this.prepareTurn(agent, toHistory(answered), { conversation });
       await this.#startReply({ run, conversation, prepared, userMessageId: null, review });
       if (replacing) await this.#options.store.conversations.replaceMessage(replacing.id, run.messageId);
       return { run, held: review ? "review" : null };
@@ -327,38 +318,17 @@ export class ChatService {
     return { userMessage, reply };
   }
 
-  async #history(conversationId: string): Promise<ChatMessage[]> {
+  async #history(conversationId: string): Promise<TurnMessage[]> {
     return toHistory(await this.#options.store.conversations.listMessages(conversationId));
   }
 
   /**
-   * The turn pipeline up to the engine: persona (and knowledge rules), retrieved passages, the
-   * budgeted prompt. Stateless: the OpenAI-compatible API runs it on the history a client sends.
+   * The turn pipeline up to the engine (see TurnContext). `context.conversation`: whose turn it is,
+   * for memory and summaries; without it (the OpenAI-compatible API, on the history a client sends)
+   * the turn has neither, and lore and knowledge still apply.
    */
-  async prepareTurn(agent: Agent, history: ChatMessage[]): Promise<PreparedTurn> {
-    const engine = await this.#options.engines.resolve({ engine: agent.model.engine, model: agent.model.model });
-    const { knowledge } = this.#options;
-    const grounded = knowledge !== undefined && (await knowledge.hasKnowledge(agent.id));
-    const question = history.at(-1)?.content ?? "";
-    const passages = grounded ? (await knowledge.search(agent.id, question, PASSAGES_PER_TURN)).passages : [];
-    const plan = await assemblePrompt({
-      system: grounded ? `${renderPersona(agent)}\n\n${knowledgeRules(agent.name)}` : renderPersona(agent),
-      history,
-      reference: { count: passages.length, wrap: (content, count) => withReference(content, passages.slice(0, count)) },
-      contextSize: engine.capabilities.contextSize,
-      replyTokens: agent.model.maxTokens,
-      countTokens: (messages) => engine.countTokens(messages),
-      dropStep: this.#options.historyDropStep ?? 8,
-    });
-    const citations = passages.slice(0, plan.referenceCount).map((passage, index): Citation => ({
-      index: index + 1,
-      sourceId: passage.sourceId,
-      chunkId: passage.chunkId,
-      title: passage.sourceTitle,
-      heading: passage.heading,
-      excerpt: passage.text.length > EXCERPT_CHARS ? `${passage.text.slice(0, EXCERPT_CHARS).trimEnd()}…` : passage.text,
-    }));
-    return { agent, engine, plan, citations };
+  prepareTurn(agent: Agent, history: readonly (ChatMessage | TurnMessage)[], context?: { conversation: Conversation }): Promise<PreparedTurn> {
+    return this.#turns.prepare(agent, history, context?.conversation);
   }
 
   async #startReply(input: {
@@ -482,6 +452,7 @@ export class ChatService {
         run.push({ type: "error", messageId: run.messageId, code: failure.code, message: failure.message });
       } else {
         run.push({ type: "message-end", messageId: run.messageId, finishReason, usage: finalUsage, firstTokenMs, durationMs });
+        if (finishReason === "stop" || finishReason === "length") this.#afterTurn(prepared, text, finalUsage.completionTokens);
       }
     } catch (error) {
       this.#options.logger.error({ err: error, messageId: run.messageId }, "could not store the end of a reply");
@@ -490,17 +461,16 @@ export class ChatService {
       run.finish();
     }
   }
+
+  /** Queued, never awaited: noting what the person said about themself, and summarising a history that fills its budget. */
+  #afterTurn(prepared: PreparedTurn, reply: string, replyTokens: number): void {
+    const { memory } = this.#options;
+    const after = prepared.after;
+    if (!memory || !after || reply.trim() === "") return;
+    const { agent, engine } = prepared;
+    memory.extractAfterTurn({ agent, conversation: after.conversation, engine, userMessage: after.userMessage, reply });
+    memory.summariseAfterTurn({ agent, conversation: after.conversation, engine, historyBudget: after.historyBudget, historyTokens: after.historyTokens + replyTokens });
+  }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/**
- * The messages the model conditions on: replaced replies are gone already; empty failed replies add
- * nothing; drafts held for review (or discarded) were never sent. The owner's own messages are part
- * of it, so the agent carries on from them after a hand-back.
- */
-function toHistory(messages: readonly Message[]): ChatMessage[] {
-  return messages
-    .filter((message) => isVisibleToParticipant(message) && (message.role === "user" || message.content.length > 0))
-    .map((message) => ({ role: message.role, content: message.content }));
-}

@@ -12,6 +12,7 @@ export function renderPersona(profile: AgentProfile): string {
   };
   add("About you", profile.description);
   add("Personality", profile.personality);
+  add("Scenario", profile.scenario);
   if (profile.traits.length) add("Traits", profile.traits.join(", "));
   if (profile.interests.length) add("Interests", profile.interests.join(", "));
   add("Tone and style", profile.tone);

@@ -86,4 +86,18 @@ describe("assemblePrompt", () => {
     expect(plan.referenceCount).toBe(0);
     expect(plan.messages.at(-1)!.content).toBe(words(10, "m0"));
   });
+
+  it("frames the latest message: memories before it (and before its passages), post-history instructions last", async () => {
+    const plan = await assemblePrompt({
+      system: "persona", history: history(3, 5), contextSize: 1000, replyTokens: 100, countTokens: countWords,
+      reference: { count: 1, wrap: (content, count) => `${words(count, "passage")}\n\n${content}` },
+      latest: { before: "remembered", after: "answer briefly" },
+    });
+    expect(plan.messages.at(-1)!.content).toBe(`remembered\n\npassage\n\n${words(5, "m2")}\n\nanswer briefly`);
+    expect(plan.messages[1]!.content).toBe(words(5, "m0"));
+    expect(plan.fixedTokens).toBe(await countWords([plan.messages[0]!, plan.messages.at(-1)!]));
+    // An empty frame adds nothing.
+    const bare = await assemblePrompt({ system: "p", history: history(1, 3), contextSize: 100, replyTokens: 10, countTokens: countWords, latest: { before: "", after: " " } });
+    expect(bare.messages.at(-1)!.content).toBe(words(3, "m0"));
+  });
 });

@@ -21,6 +21,11 @@ export interface PromptBudgetInput {
    * prompt budget, best first, and the history gets what is left.
    */
   reference?: { count: number; wrap(content: string, count: number): string } | undefined;
+  /**
+   * Text framing the latest message, outside its passages: `before` (what the agent remembers about
+   * the person) and `after` (the agent's post-history instructions, said last). Always included.
+   */
+  latest?: { before?: string | undefined; after?: string | undefined } | undefined;
 }
 
 /** At most this share of the prompt budget goes to the persona, the latest message and its passages. */
@@ -35,6 +40,8 @@ export interface PromptPlan {
   replyBudget: number;
   /** How many reference passages made it into the prompt (the first ones given). */
   referenceCount: number;
+  /** Tokens of the parts always sent: the system message and the latest message as framed. */
+  fixedTokens: number;
 }
 
 export function replyReserve(contextSize: number, replyTokens: number): number {
@@ -52,15 +59,21 @@ export async function assemblePrompt(input: PromptBudgetInput): Promise<PromptPl
   const systemMessage: ChatMessage = { role: "system", content: input.system };
   const { history, referenceCount } = await withReferences({ ...input, systemMessage, budget });
   const plan = await fitHistory({ ...input, history, systemMessage, budget });
-  return { ...plan, replyBudget, referenceCount };
+  const fixedTokens = plan.messages.length === 2 ? plan.promptTokens : await input.countTokens([systemMessage, history.at(-1)!]);
+  return { ...plan, replyBudget, referenceCount, fixedTokens };
+}
+
+function framed(content: string, latest: PromptBudgetInput["latest"]): string {
+  return [latest?.before, content, latest?.after].filter((part): part is string => part !== undefined && part.trim() !== "").join("\n\n");
 }
 
 /** The history with as many passages in front of its latest message as fit their share of the budget. */
 async function withReferences(input: PromptBudgetInput & { systemMessage: ChatMessage; budget: number }): Promise<{ history: readonly ChatMessage[]; referenceCount: number }> {
-  const { reference, history } = input;
-  const last = history.at(-1)!;
+  const { reference } = input;
+  const last = input.history.at(-1)!;
+  const history = input.latest ? [...input.history.slice(0, -1), { ...last, content: framed(last.content, input.latest) }] : input.history;
   if (!reference || reference.count === 0) return { history, referenceCount: 0 };
-  const withCount = (count: number): ChatMessage[] => [...history.slice(0, -1), { ...last, content: reference.wrap(last.content, count) }];
+  const withCount = (count: number): ChatMessage[] => [...history.slice(0, -1), { ...last, content: framed(reference.wrap(last.content, count), input.latest) }];
   const limit = Math.floor(input.budget * REFERENCE_SHARE);
   const fits = async (count: number) => (await input.countTokens([input.systemMessage, withCount(count).at(-1)!])) <= limit;
   // Largest count that fits; passages only ever add tokens, so fitting is monotone in the count.
@@ -74,7 +87,7 @@ async function withReferences(input: PromptBudgetInput & { systemMessage: ChatMe
   return { history: low === 0 ? history : withCount(low), referenceCount: low };
 }
 
-async function fitHistory(input: PromptBudgetInput & { systemMessage: ChatMessage; budget: number }): Promise<Omit<PromptPlan, "replyBudget" | "referenceCount">> {
+async function fitHistory(input: PromptBudgetInput & { systemMessage: ChatMessage; budget: number }): Promise<Omit<PromptPlan, "replyBudget" | "referenceCount" | "fixedTokens">> {
   const { history, systemMessage: system, budget } = input;
   const replyBudget = input.contextSize - budget;
   const build = (dropped: number): ChatMessage[] => [system, ...history.slice(dropped)];
