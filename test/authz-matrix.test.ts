@@ -137,6 +137,49 @@ const SAMPLES: Record<string, Sample[]> = {
   "DELETE /api/agents/:id/knowledge/:sourceId": [{ request: async (w, server) => ({ url: `/api/agents/${w.privateAgent}/knowledge/${await knowledgeSource(server, w)}` }), expect: ownerOnly(204) }],
   "POST /api/agents/:id/knowledge/:sourceId/reindex": [{ request: async (w, server) => ({ url: `/api/agents/${w.privateAgent}/knowledge/${await knowledgeSource(server, w)}/reindex` }), expect: ownerOnly(202) }],
 
+  "GET /api/agents/:id/lorebook": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/lorebook` }), expect: ownerOnly(200) }],
+  "PUT /api/agents/:id/lorebook": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/lorebook`, body: { lorebook: { entries: [{ id: "1", keys: ["forest"], content: "Old trees." }] } } }), expect: ownerOnly(200) }],
+  // Authorisation comes before the upload is read: the owner gets as far as "send multipart".
+  "POST /api/agents/:id/lorebook/import": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/lorebook/import?mode=replace`, body: {} }), expect: ownerOnly(415) }],
+  "GET /api/agents/:id/lorebook/export": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/lorebook/export` }), expect: ownerOnly(200) }],
+  "POST /api/agents/:id/lorebook/test": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/lorebook/test`, body: { messages: ["the forest"] } }), expect: ownerOnly(200) }],
+
+  // Interchange: agents as files, avatars. Authorisation comes before the upload is read.
+  "POST /api/agents/import": [{ request: () => ({ url: "/api/agents/import", body: {} }), expect: accounts(415) }],
+  "GET /api/agents/:id/export": [
+    { request: (w) => ({ url: `/api/agents/${w.privateAgent}/export?format=bundle` }), expect: ownerOnly(200) },
+    { request: (w) => ({ url: `/api/agents/${w.publishedAgent}/export?format=card-v2-json` }), expect: ownerOnly(200) },
+  ],
+  "PUT /api/agents/:id/avatar": [{ request: (w) => ({ url: `/api/agents/${w.privateAgent}/avatar` }), expect: ownerOnly(415) }],
+  // Avatars are public (share pages, other sites' widgets); unknown names are simply not there.
+  "GET /media/:name": [
+    { request: (w) => ({ url: `/media/${w.mediaName}` }), expect: all(200) },
+    { request: (w) => ({ url: `/media/${w.mediaName.replace(".png", ".gif")}` }), expect: all(404) },
+    { request: () => ({ url: `/media/${"0".repeat(64)}.png` }), expect: all(404) },
+  ],
+
+  // Memory: the owner per person; each person (visitor or account) only their own, with agents they can reach.
+  "GET /api/agents/:id/people": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/people` }), expect: ownerOnly(200) }],
+  "GET /api/agents/:id/people/:participantId/memories": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/people/${w.visitorId}/memories` }), expect: ownerOnly(200) }],
+  "POST /api/agents/:id/people/:participantId/memories": [{
+    request: (w) => ({ url: `/api/agents/${w.publishedAgent}/people/${w.visitorId}/memories`, body: { kind: "fact", content: "Lives by the sea" } }), expect: ownerOnly(201),
+  }],
+  "DELETE /api/agents/:id/people/:participantId/memories": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/people/${w.visitorId}/memories` }), expect: ownerOnly(200) }],
+  "PATCH /api/agents/:id/memories/:memoryId": [{ request: (w) => ({ url: `/api/agents/${w.publishedAgent}/memories/${w.visitorMemory}`, body: { content: "Likes black tea" } }), expect: ownerOnly(200) }],
+  "DELETE /api/agents/:id/memories/:memoryId": [
+    { request: (w) => ({ url: `/api/agents/${w.publishedAgent}/memories/${w.visitorMemory}` }), expect: ownerOnly(204) },
+    // A memory of another agent is not this one's, even for its owner.
+    { request: (w) => ({ url: `/api/agents/${w.privateAgent}/memories/${w.visitorMemory}` }), expect: { ...ownerOnly(404), owner: 404 } },
+  ],
+  "GET /api/memories": [
+    { request: (w) => ({ url: `/api/memories?agentId=${w.publishedAgent}` }), expect: { ...all(200), none: 401 } },
+    { request: (w) => ({ url: `/api/memories?agentId=${w.privateAgent}` }), expect: privateConversation(200) },
+  ],
+  "DELETE /api/memories": [
+    { request: (w) => ({ url: `/api/memories?agentId=${w.publishedAgent}` }), expect: { ...all(200), none: 401 } },
+    { request: (w) => ({ url: `/api/memories?agentId=${w.privateAgent}` }), expect: privateConversation(200) },
+  ],
+
   "GET /api/models": [{ request: () => ({ url: "/api/models" }), expect: accounts(200) }],
   // Port 9 (discard) refuses at once: the download fails in the background, never touching the network.
   "POST /api/models/downloads": [{ request: () => ({ url: "/api/models/downloads", body: { uri: "http://127.0.0.1:9/tiny.gguf" } }), expect: adminOnly(202) }],

@@ -184,6 +184,30 @@ describe("visitor isolation and the owner's inbox", () => {
       const reply = await call(method, url, { headers: bob.key, ...(body === undefined ? {} : { body }) });
       expect(reply.status, `${method} ${url} as another owner`).toBe(404);
     }
+    // What the agent remembers about the first visitor: theirs and the owner's alone.
+    const noted = await call<{ id: string }>("POST", `/api/agents/${agent.id}/people/${first.visitorId}/memories`, { body: { content: "Order 5512 goes to Elm Street" }, headers: alice.key });
+    expect(noted.status, noted.text).toBe(201);
+    const theirMemories = await call("GET", `/api/memories?agentId=${agent.id}`, { headers: second.bearer });
+    expect(theirMemories.status).toBe(200);
+    expect(theirMemories.body).toEqual({ memories: [] });
+    const forgetOthers = await call("DELETE", `/api/memories?agentId=${agent.id}`, { headers: second.bearer });
+    expect(forgetOthers.body).toEqual({ deleted: 0 });
+    const memoryRoutes: [string, string, unknown?][] = [
+      ["GET", `/api/agents/${agent.id}/people`], ["GET", `/api/agents/${agent.id}/people/${first.visitorId}/memories`],
+      ["DELETE", `/api/agents/${agent.id}/people/${first.visitorId}/memories`], ["PATCH", `/api/agents/${agent.id}/memories/${noted.body.id}`, { content: "x" }],
+      ["DELETE", `/api/agents/${agent.id}/memories/${noted.body.id}`],
+    ];
+    for (const [method, url, body] of memoryRoutes) {
+      const asVisitor = await call(method, url, { headers: second.bearer, ...(body === undefined ? {} : { body }) });
+      expect(asVisitor.status, `${method} ${url} as another visitor`).toBe(403);
+      const asOwner = await call(method, url, { headers: bob.key, ...(body === undefined ? {} : { body }) });
+      expect(asOwner.status, `${method} ${url} as another owner`).toBe(404);
+      expect(asVisitor.text + asOwner.text).not.toContain("5512");
+    }
+    const mine = await call<{ memories: { content: string }[] }>("GET", `/api/memories?agentId=${agent.id}`, { headers: first.bearer });
+    // (Alongside whatever the agent noted itself from the first visitor's turn.)
+    expect(mine.body.memories.map((memory) => memory.content)).toContain("Order 5512 goes to Elm Street");
+
     // The held draft is the owner's alone: the visitor whose conversation it is cannot see or follow it either.
     const own = await call<ConversationWithMessages>("GET", base, { headers: first.bearer });
     expect(own.body.messages.map((message) => message.id)).not.toContain(draft);

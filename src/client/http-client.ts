@@ -55,6 +55,19 @@ import {
   PublishSettingsPatch,
   type PublishAgent,
   type AgentProfileInput,
+  CreateMemory,
+  ForgetResult,
+  ImportResult,
+  Lorebook,
+  LorebookImportResult,
+  LorebookTest,
+  LorebookTestResult,
+  Memory,
+  MemoryList,
+  MemoryPatch,
+  PutLorebook,
+  RememberedPeople,
+  type ExportFormat,
 } from "../contracts/index.js";
 import { abortedError, errorFromResponse, malformedResponseError, unreachableError } from "./errors.js";
 import { readSseStream, type SseMessage } from "./sse.js";
@@ -108,8 +121,17 @@ export interface KnowledgeFile {
   type?: string;
 }
 
+/** A file as the server sent it for download. */
+export interface DownloadedFile {
+  bytes: Uint8Array;
+  /** The Content-Type. */
+  type: string;
+  /** The name the server offers (Content-Disposition). */
+  filename: string;
+}
+
 interface RequestOptions {
-  /** JSON-encoded, except FormData, which is sent as multipart/form-data. */
+  /** JSON-encoded, except FormData (sent as multipart/form-data) and Blob (sent as it is, with its type). */
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
@@ -399,6 +421,99 @@ export class AtelierClient {
     return this.#json("GET", `/api/agents/${segment(agentIdOrHandle)}/knowledge/search?${params.toString()}`, KnowledgeSearchResult, { signal: options.signal });
   }
 
+  // Memory: what agents remember about people
+
+  /** The people an agent remembers (owner). */
+  people(agentIdOrHandle: string, options: StreamOptions = {}): Promise<RememberedPeople> {
+    return this.#json("GET", `/api/agents/${segment(agentIdOrHandle)}/people`, RememberedPeople, { signal: options.signal });
+  }
+
+  /** What an agent remembers about one person, oldest first (owner). */
+  async memories(agentIdOrHandle: string, participantId: string, options: StreamOptions = {}): Promise<Memory[]> {
+    const path = `/api/agents/${segment(agentIdOrHandle)}/people/${segment(participantId)}/memories`;
+    return (await this.#json("GET", path, MemoryList, { signal: options.signal })).memories;
+  }
+
+  createMemory(agentIdOrHandle: string, participantId: string, input: z.input<typeof CreateMemory>): Promise<Memory> {
+    parseWith(CreateMemory, input, "memory");
+    return this.#json("POST", `/api/agents/${segment(agentIdOrHandle)}/people/${segment(participantId)}/memories`, Memory, { body: input });
+  }
+
+  updateMemory(agentIdOrHandle: string, memoryId: string, patch: z.input<typeof MemoryPatch>): Promise<Memory> {
+    parseWith(MemoryPatch, patch, "memory changes");
+    return this.#json("PATCH", `/api/agents/${segment(agentIdOrHandle)}/memories/${segment(memoryId)}`, Memory, { body: patch });
+  }
+
+  async deleteMemory(agentIdOrHandle: string, memoryId: string): Promise<void> {
+    await this.#send("DELETE", `/api/agents/${segment(agentIdOrHandle)}/memories/${segment(memoryId)}`);
+  }
+
+  /** Deletes everything the agent remembers about the person (owner). */
+  forgetPerson(agentIdOrHandle: string, participantId: string): Promise<ForgetResult> {
+    return this.#json("DELETE", `/api/agents/${segment(agentIdOrHandle)}/people/${segment(participantId)}/memories`, ForgetResult);
+  }
+
+  /** What the agent remembers about the caller (a visitor or a signed-in person). */
+  async ownMemories(agentIdOrHandle: string, options: StreamOptions = {}): Promise<Memory[]> {
+    return (await this.#json("GET", `/api/memories?agentId=${segment(agentIdOrHandle)}`, MemoryList, { signal: options.signal })).memories;
+  }
+
+  /** Makes the agent forget everything about the caller. */
+  forgetMe(agentIdOrHandle: string): Promise<ForgetResult> {
+    return this.#json("DELETE", `/api/memories?agentId=${segment(agentIdOrHandle)}`, ForgetResult);
+  }
+
+  // Lorebooks: keyword-triggered world info
+
+  lorebook(agentIdOrHandle: string, options: StreamOptions = {}): Promise<Lorebook> {
+    return this.#json("GET", `/api/agents/${segment(agentIdOrHandle)}/lorebook`, Lorebook, { signal: options.signal });
+  }
+
+  /** Replaces the whole lorebook; `expectedRevision` makes it fail with `conflict` when someone saved first. */
+  putLorebook(agentIdOrHandle: string, input: z.input<typeof PutLorebook>): Promise<Lorebook> {
+    parseWith(PutLorebook, input, "lorebook");
+    return this.#json("PUT", `/api/agents/${segment(agentIdOrHandle)}/lorebook`, Lorebook, { body: input });
+  }
+
+  /** Imports SillyTavern World Info, a character_book, or a card's book: merged after the existing entries, or replacing them. */
+  importLorebook(agentIdOrHandle: string, file: KnowledgeFile, options: { mode?: "merge" | "replace" } = {}): Promise<LorebookImportResult> {
+    const form = new FormData();
+    form.append("file", asBlob(file), file.name);
+    const path = `/api/agents/${segment(agentIdOrHandle)}/lorebook/import?mode=${options.mode ?? "merge"}`;
+    return this.#json("POST", path, LorebookImportResult, { body: form });
+  }
+
+  /** Which entries these messages would trigger, without the model. */
+  testLorebook(agentIdOrHandle: string, input: z.input<typeof LorebookTest>): Promise<LorebookTestResult> {
+    parseWith(LorebookTest, input, "lorebook test");
+    return this.#json("POST", `/api/agents/${segment(agentIdOrHandle)}/lorebook/test`, LorebookTestResult, { body: input });
+  }
+
+  // Interchange: agents as files
+
+  /** Creates an agent from a character card (PNG, JSON, CHARX), an elizaOS character or an Atelier bundle. */
+  importAgent(file: KnowledgeFile, options: StreamOptions = {}): Promise<ImportResult> {
+    const form = new FormData();
+    form.append("file", asBlob(file), file.name);
+    return this.#json("POST", "/api/agents/import", ImportResult, { body: form, signal: options.signal });
+  }
+
+  /** The agent as a file: a card (PNG, JSON, CHARX) or a bundle with its whole history. */
+  async exportAgent(agentIdOrHandle: string, format: ExportFormat, options: StreamOptions = {}): Promise<DownloadedFile> {
+    const path = `/api/agents/${segment(agentIdOrHandle)}/export?format=${format}`;
+    const response = await this.#send("GET", path, { signal: options.signal, headers: { accept: "*/*" } });
+    const disposition = response.headers.get("content-disposition") ?? "";
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1];
+    if (!filename) throw malformedResponseError(`an answer to GET ${path} without a file name`);
+    return { bytes: new Uint8Array(await response.arrayBuffer()), type: response.headers.get("content-type") ?? "application/octet-stream", filename };
+  }
+
+  /** Makes the image (PNG, JPEG, WebP or GIF, at most 5 MiB) the agent's avatar; saves a new version. */
+  setAvatar(agentIdOrHandle: string, image: { data: Blob | Uint8Array; type: string }): Promise<Agent> {
+    const body = image.data instanceof Blob ? new Blob([image.data], { type: image.type }) : new Blob([image.data as Uint8Array<ArrayBuffer>], { type: image.type });
+    return this.#json("PUT", `/api/agents/${segment(agentIdOrHandle)}/avatar`, Agent, { body });
+  }
+
   // Transport
 
   // Owner inbox: visitors' conversations, takeover, review
@@ -587,6 +702,9 @@ export class AtelierClient {
     const init: RequestInit = { method, headers };
     if (options.body instanceof FormData) {
       init.body = options.body;
+    } else if (options.body instanceof Blob) {
+      headers["content-type"] = options.body.type || "application/octet-stream";
+      init.body = options.body;
     } else if (options.body !== undefined) {
       headers["content-type"] = "application/json";
       init.body = JSON.stringify(options.body);
@@ -666,6 +784,10 @@ function parseChatEvent(message: SseMessage): ChatEvent {
   const parsed = ChatEvent.safeParse(json);
   if (!parsed.success) throw malformedResponseError(`a "${message.event}" event`, parsed.error);
   return parsed.data;
+}
+
+function asBlob(file: KnowledgeFile): Blob {
+  return file.data instanceof Blob ? file.data : new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.type ?? "application/octet-stream" });
 }
 
 function segment(value: string): string {

@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import yauzl from "yauzl";
-import { AgentProfile, AtelierError, type Agent, type User } from "../contracts/index.js";
+import { AgentProfile, AtelierError, LorebookContent, type Agent, type User } from "../contracts/index.js";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { exportAccount, exportFileName, safeSegment } from "./account-export.js";
@@ -122,7 +122,7 @@ describe("exportAccount", () => {
       formatVersion: 1,
       exportedAt: NOW.toISOString(),
       userId: userA.id,
-      counts: { apiKeys: 1, agents: 2, agentVersions: 4, conversations: 2, messages: 6, auditEvents: 3, knowledgeSources: 0 },
+      counts: { apiKeys: 1, agents: 2, agentVersions: 4, conversations: 2, messages: 6, auditEvents: 3, knowledgeSources: 0, lorebooks: 0, memories: 0 },
     });
     expect(entries.get("manifest.json")).toBe(`${JSON.stringify(parse(entries, "manifest.json"), null, 2)}\n`);
 
@@ -156,6 +156,42 @@ describe("exportAccount", () => {
     for (const text of forbidden) expect(everything, `the archive contains ${text}`).not.toContain(text);
   });
 
+  it("carries the owner's lorebooks and memories, and what other agents remember about the user, nothing about others", async () => {
+    const eve = await createUser("eve", "owner");
+    const fred = await createUser("fred", "owner");
+    const evesAgent = await createAgent(eve.id, "eves-agent");
+    const fredsAgent = await createAgent(fred.id, "freds-agent");
+    const lorebook = LorebookContent.parse({ name: "Eve's world", entries: [{ id: "lor_1", keys: ["harbour"], content: "The harbour freezes in winter." }] });
+    await store.lorebooks.put({ agentId: evesAgent.id, content: lorebook, now: at(5) });
+    await store.lorebooks.put({ agentId: fredsAgent.id, content: LorebookContent.parse({ entries: [{ id: "x", keys: ["k"], content: "fred-lore-secret" }] }), now: at(5) });
+    const remember = (agentId: string, participantId: string, content: string) =>
+      store.memories.add({ id: newId("mem"), agentId, participantId, kind: "fact", content, origin: "extracted", conversationId: null, now: at(6) });
+    await remember(evesAgent.id, "vis_visitor-one", "Visitor one likes tea");
+    await remember(evesAgent.id, "vis_visitor-one", "Visitor one is called Ann");
+    await remember(evesAgent.id, eve.id, "Eve tests her own agent");
+    // Eve talked to Fred's agent, which remembers her; it also remembers someone else.
+    await createChat({ agentId: fredsAgent.id, participantId: eve.id, texts: ["Hi, I am Eve"], minute: 80 });
+    await remember(fredsAgent.id, eve.id, "Eve prefers mornings");
+    await remember(fredsAgent.id, "vis_someone-else", "someone-else-secret");
+
+    const entries = await readArchive(await exportAccount({ store, userId: eve.id, now: () => NOW }));
+    const folder = `agents/${evesAgent.handle}`;
+    expect(parse(entries, `${folder}/lorebook.json`)).toMatchObject({ agentId: evesAgent.id, revision: 1, name: "Eve's world", entries: [{ id: "lor_1", content: "The harbour freezes in winter." }] });
+    const people = (parse(entries, `${folder}/memories.json`) as { people: { participantId: string; memories: { content: string }[] }[] }).people;
+    expect(Object.fromEntries(people.map((person) => [person.participantId, person.memories.map((memory) => memory.content).sort()]))).toEqual({
+      "vis_visitor-one": ["Visitor one is called Ann", "Visitor one likes tea"],
+      [eve.id]: ["Eve tests her own agent"],
+    });
+    expect(parse(entries, "memories/about-me.json")).toEqual({
+      agents: [{ agent: { name: "freds-agent" }, memories: [expect.objectContaining({ kind: "fact", content: "Eve prefers mornings", origin: "extracted" })] }],
+    });
+    expect(parse(entries, "manifest.json")).toMatchObject({ counts: { lorebooks: 1, memories: 4 } });
+    const everything = [...entries.values()].join("\n");
+    for (const theirs of ["fred-lore-secret", "someone-else-secret", "vis_someone-else", fredsAgent.id, fredsAgent.handle, fred.id]) {
+      expect(everything, `the archive contains ${theirs}`).not.toContain(theirs);
+    }
+  });
+
   it("produces the archive while it is read, holding back when the reader does", async () => {
     const user = await createUser("carla", "owner");
     const agent = await createAgent(user.id, "chatty");
@@ -176,8 +212,11 @@ describe("exportAccount", () => {
       expect(stream.readableLength).toBeLessThan(200_000);
 
       const entries = await readArchive(stream);
-      expect(list.mock.calls.length).toBe(7);
-      expect(list.mock.calls.every(([options]) => options.ownerId === user.id && options.limit === 10)).toBe(true);
+      // Pages of the owner's agents' conversations; one more query looks for the user's own with others' agents.
+      const ownerPages = list.mock.calls.filter(([options]) => options.participantId === undefined);
+      expect(ownerPages.length).toBe(7);
+      expect(ownerPages.every(([options]) => options.ownerId === user.id && options.limit === 10)).toBe(true);
+      expect(list.mock.calls.filter(([options]) => options.participantId === user.id)).toHaveLength(1);
       const exported = [...entries.keys()].filter((name) => name.startsWith("conversations/"));
       expect(new Set(exported.map((name) => path.basename(name, ".json")))).toEqual(ids);
       expect(parse(entries, "manifest.json")).toMatchObject({ counts: { conversations: total, messages: total } });

@@ -1,11 +1,13 @@
 import { PassThrough, Readable } from "node:stream";
 import { ZipFile } from "yazl";
-import { ApiKey, AtelierError, User } from "../contracts/index.js";
+import { ApiKey, AtelierError, User, type Memory } from "../contracts/index.js";
 import type { Store } from "../store/store.js";
 
 export const EXPORT_FORMAT = "atelier-account-export";
 export const EXPORT_FORMAT_VERSION = 1;
 const DEFAULT_PAGE_SIZE = 100;
+/** Everyone an agent remembers: far beyond what the per-person memory limit lets one agent hold in practice. */
+const MAX_PEOPLE = 1_000_000;
 
 export interface ExportAccountOptions {
   store: Store;
@@ -25,6 +27,10 @@ export interface ExportCounts {
   messages: number;
   auditEvents: number;
   knowledgeSources: number;
+  /** Agents of the user's with a lorebook. */
+  lorebooks: number;
+  /** What the user's agents remember about people, and what any agent remembers about the user. */
+  memories: number;
 }
 
 /** `atelier-export-2030-01-31.zip`: the name to offer in Content-Disposition. */
@@ -73,7 +79,7 @@ export async function exportAccount(options: ExportAccountOptions): Promise<Read
 
 async function writeArchive(input: { store: Store; user: User; writer: EntryWriter; exportedAt: Date; pageSize: number }): Promise<void> {
   const { store, user, writer, pageSize } = input;
-  const counts: ExportCounts = { apiKeys: 0, agents: 0, agentVersions: 0, conversations: 0, messages: 0, auditEvents: 0, knowledgeSources: 0 };
+  const counts: ExportCounts = { apiKeys: 0, agents: 0, agentVersions: 0, conversations: 0, messages: 0, auditEvents: 0, knowledgeSources: 0, lorebooks: 0, memories: 0 };
 
   // Parsed for the same reason as the user: a stored key object may carry its token hash.
   const apiKeys = (await store.apiKeys.listForUser(user.id)).map((key) => ApiKey.parse(key));
@@ -93,6 +99,24 @@ async function writeArchive(input: { store: Store; user: User; writer: EntryWrit
       counts.agentVersions += 1;
       await writer.json(`${folder}/versions/${summary.version}.json`, version);
     }
+    const lorebook = await store.lorebooks.get(agent.id);
+    if (lorebook) {
+      counts.lorebooks += 1;
+      await writer.json(`${folder}/lorebook.json`, lorebook);
+    }
+    const people = [];
+    for (const person of await store.memories.listPeople({ agentId: agent.id, limit: MAX_PEOPLE })) {
+      const memories = await store.memories.listFor({ agentId: agent.id, participantId: person.participantId });
+      counts.memories += memories.length;
+      people.push({ participantId: person.participantId, memories });
+    }
+    if (people.length > 0) await writer.json(`${folder}/memories.json`, { people });
+  }
+
+  const aboutMe = await memoriesAboutUser({ store, user, ownAgents: handles, pageSize });
+  if (aboutMe.length > 0) {
+    counts.memories += aboutMe.reduce((sum, entry) => sum + entry.memories.length, 0);
+    await writer.json("memories/about-me.json", { agents: aboutMe });
   }
 
   // Keyset paging keeps one page in memory. A conversation that gets a message during the export
@@ -116,6 +140,35 @@ async function writeArchive(input: { store: Store; user: User; writer: EntryWrit
   await writer.text("knowledge/README.txt", "Knowledge sources are not stored by this version of Atelier, so this export contains none.\n");
   // Last, because the counts are only known once everything above has been read.
   await writer.lazy("manifest.json", () => [prettyJson({ format: EXPORT_FORMAT, formatVersion: EXPORT_FORMAT_VERSION, exportedAt: input.exportedAt.toISOString(), userId: user.id, counts })]);
+}
+
+/**
+ * What other owners' agents remember about the user, found through the user's conversations with
+ * them. Their agents are named as visitors see them (by name only): the user's data, not the owner's.
+ * (What the user's own agents remember about them is in those agents' memories.json.)
+ */
+async function memoriesAboutUser(input: { store: Store; user: User; ownAgents: ReadonlyMap<string, string>; pageSize: number }) {
+  const { store, user } = input;
+  const agentIds = new Set<string>();
+  let before: string | undefined;
+  for (;;) {
+    const page = await store.conversations.list({ participantId: user.id, limit: input.pageSize, ...(before === undefined ? {} : { before }) });
+    for (const conversation of page) if (!input.ownAgents.has(conversation.agentId)) agentIds.add(conversation.agentId);
+    const last = page.at(-1);
+    if (page.length < input.pageSize || !last) break;
+    before = last.id;
+  }
+  const result: Array<{ agent: { name: string }; memories: Array<Pick<Memory, "kind" | "content" | "origin" | "createdAt" | "updatedAt">> }> = [];
+  for (const agentId of agentIds) {
+    const memories = await store.memories.listFor({ agentId, participantId: user.id });
+    const agent = memories.length > 0 ? await store.agents.get(agentId) : undefined;
+    if (!agent) continue;
+    result.push({
+      agent: { name: agent.name },
+      memories: memories.map(({ kind, content, origin, createdAt, updatedAt }) => ({ kind, content, origin, createdAt, updatedAt })),
+    });
+  }
+  return result;
 }
 
 /** The audit log as one JSON array, fetched page by page while it is written. */

@@ -17,8 +17,12 @@ import { authRoutes } from "./routes/auth.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { healthRoutes } from "./routes/health.js";
 import { inboxRoutes } from "./routes/inbox.js";
+import { interchangeRoutes, registerImageBodies } from "./routes/interchange.js";
 import { keyRoutes } from "./routes/keys.js";
+import { mediaRoutes } from "./routes/media.js";
+import { memoryRoutes } from "./routes/memories.js";
 import { knowledgeRoutes, MAX_FILES_PER_UPLOAD } from "./routes/knowledge.js";
+import { lorebookRoutes } from "./routes/lorebook.js";
 import { modelRoutes } from "./routes/models.js";
 import { openAiRoutes } from "./routes/openai.js";
 import { visitorRoutes } from "./routes/visitors.js";
@@ -38,6 +42,10 @@ export function routeTable(services: AppServices): RouteSpec[] {
     ...agentRoutes(services),
     ...modelRoutes(services),
     ...knowledgeRoutes(services),
+    ...lorebookRoutes(services),
+    ...interchangeRoutes(services),
+    ...memoryRoutes(services),
+    ...mediaRoutes(services),
     ...conversationRoutes(services),
     ...webhookRoutes(services),
     ...inboxRoutes(services),
@@ -146,6 +154,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       new AtelierError("rate_limited", `Too many requests. Try again in ${context.after}.`),
   });
 
+  registerImageBodies(app);
   registerCors(app, { allowsOrigin: (origin) => services.agents.allowsOrigin(origin) });
 
   const authenticate = async (request: FastifyRequest): Promise<Principal> => {

@@ -12,6 +12,7 @@ import { ChatService } from "../runtime/chat-service.js";
 import { QuotaService } from "../runtime/quotas.js";
 import { VisitorIdentity } from "../runtime/auth/visitor-identity.js";
 import { InboxService } from "../runtime/inbox-service.js";
+import { InterchangeService } from "../runtime/interchange-service.js";
 import { ReplyHub } from "../runtime/reply-hub.js";
 import { EventBus } from "../runtime/events.js";
 import { acquireDataDirLock } from "../runtime/data-dir-lock.js";
@@ -23,6 +24,9 @@ import { createEmbeddingEngine } from "../engine/embedding-factory.js";
 import type { EmbeddingEngine } from "../engine/embedding-engine.js";
 import { Indexer } from "../knowledge/indexer.js";
 import { KnowledgeService } from "../knowledge/knowledge-service.js";
+import { LorebookService } from "../memory/lorebook-service.js";
+import { BackgroundQueue } from "../memory/background.js";
+import { MemoryService } from "../memory/memory-service.js";
 import { WebhookDispatcher } from "../runtime/webhooks/dispatcher.js";
 import { WebhookService } from "../runtime/webhooks/webhook-service.js";
 import { buildApp } from "./app.js";
@@ -82,8 +86,12 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     limits: { maxFileBytes: config.knowledge.maxFileBytes, allowPrivateUrls: config.knowledge.allowPrivateUrls },
     logger,
   });
+  const lorebooks = new LorebookService({ store });
+  // Memory extraction and summaries run after turns, one at a time; shutdown waits for the one running.
+  const background = new BackgroundQueue({ logger });
+  const memory = new MemoryService({ store, logger, settings: config.memory, background });
   const chat = new ChatService({
-    store, agents, engines, hub, logger, knowledge, events,
+    store, agents, engines, hub, logger, knowledge, events, memory, lorebooks,
     reviewsReplies: async (agent) => (await agents.publishSettings(agent)).reviewReplies,
   });
   const audit = new AuditLog({ repository: store.audit, logger });
@@ -102,8 +110,9 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
   });
   const services: AppServices = {
     store, engines, agents, chat, hub, events, webhooks,
-    audit, models, knowledge,
+    audit, models, knowledge, lorebooks, memory,
     inbox: new InboxService({ store, chat, hub, events }),
+    interchange: new InterchangeService({ store, agents, knowledge, indexer, maxKnowledgeBytes: config.knowledge.maxFileBytes }),
     drafter: new AgentDrafter({ engines }),
     accounts: new AccountsService({ store, audit, defaultSignupMode: signupMode, sessionTtlDays }),
     credentials: new CredentialsService({ store, audit, sessionTtlDays }),
@@ -143,6 +152,8 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
       closing ??= (async () => {
         clearInterval(sweeper);
         await hub.abortAll("The server is shutting down.");
+        // Before the engines go: the job running may be generating with one.
+        await background.dispose();
         await indexer[Symbol.asyncDispose]();
         await models[Symbol.asyncDispose]();
         await app.close();

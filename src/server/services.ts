@@ -8,8 +8,11 @@ import type { ChatService } from "../runtime/chat-service.js";
 import type { VisitorQuotas } from "../runtime/quotas.js";
 import type { VisitorIdentity } from "../runtime/auth/visitor-identity.js";
 import type { InboxService } from "../runtime/inbox-service.js";
+import type { InterchangeService } from "../runtime/interchange-service.js";
 import type { CompletionsService } from "../runtime/completions-service.js";
 import type { KnowledgeService } from "../knowledge/knowledge-service.js";
+import type { LorebookService } from "../memory/lorebook-service.js";
+import type { MemoryService } from "../memory/memory-service.js";
 import type { ModelsService } from "../runtime/models-service.js";
 import type { ReplyHub } from "../runtime/reply-hub.js";
 import type { EventBus } from "../runtime/events.js";
@@ -31,6 +34,12 @@ export interface AppServices {
   /** The OpenAI-compatible API under /v1. */
   completions: CompletionsService;
   knowledge: KnowledgeService;
+  /** Agents' lorebooks (world info): editing, import, and the entries chosen for each turn. */
+  lorebooks: LorebookService;
+  /** What agents remember about each person (owner's view, visitors' own), and summaries of long conversations. */
+  memory: MemoryService;
+  /** Agents in and out as files (cards, elizaOS, bundles) and avatars in the media store. */
+  interchange: InterchangeService;
   hub: ReplyHub;
   /** What happens in conversations, for the inbox, live streams and webhooks. */
   events: EventBus;

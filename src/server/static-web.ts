@@ -17,7 +17,7 @@ export function defaultWebRoot(): string | undefined {
 }
 
 /** Paths the API owns: never answered with the studio's page. */
-const API_PREFIXES = ["/api/", "/v1/", "/healthz", "/readyz", "/openapi.json"];
+const API_PREFIXES = ["/api/", "/v1/", "/media/", "/healthz", "/readyz", "/openapi.json"];
 
 export function isApiPath(url: string): boolean {
   const path = url.split("?")[0] ?? "";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Store } from "../../src/store/store.js";
 import { seedApiKey, seedSession, seedUser, seedVisitor, TEST_PASSWORD } from "./accounts.js";
 
@@ -24,6 +25,10 @@ export interface World {
   /** The visitor's conversation with the published agent, and its greeting's id. */
   visitorConversation: string;
   visitorGreeting: string;
+  /** What the published agent remembers about the visitor. */
+  visitorMemory: string;
+  /** A stored image's /media name ("<sha256>.png"). */
+  mediaName: string;
   /** An API key of the owner (every scope), for setting things up over HTTP. */
   ownerKey: string;
   ownerKeyId: string;
@@ -54,6 +59,12 @@ export async function buildWorld(store: Store): Promise<World> {
   await store.conversations.appendMessage({
     id: `msg_vu${n}`, conversationId: visitorConversation.conversationId, role: "user", content: "Hi", status: "complete", createdAt: now, completedAt: now,
   });
+  const visitorMemory = await store.memories.add({
+    id: `mem_world${n}`, agentId: publishedAgent.id, participantId: visitor.id, kind: "preference", content: "Likes green tea",
+    origin: "extracted", conversationId: visitorConversation.conversationId, now,
+  });
+  const sha256 = createHash("sha256").update(TINY_PNG).digest("hex");
+  await store.media.put({ sha256, mime: "image/png", bytes: TINY_PNG, now });
   const ownerKey = await seedApiKey(store, owner.id);
   const keys = await store.apiKeys.listForUser(owner.id);
   return {
@@ -68,6 +79,8 @@ export async function buildWorld(store: Store): Promise<World> {
     ownerGreeting: ownerConversation.greetingId,
     visitorConversation: visitorConversation.conversationId,
     visitorGreeting: visitorConversation.greetingId,
+    visitorMemory: visitorMemory.id,
+    mediaName: `${sha256}.png`,
     ownerKey,
     ownerKeyId: keys[0]!.id,
     headers: {
@@ -81,6 +94,9 @@ export async function buildWorld(store: Store): Promise<World> {
 }
 
 export const PASSWORD = TEST_PASSWORD;
+
+/** A 1x1 PNG: the smallest real image, for avatars and /media. */
+export const TINY_PNG = new Uint8Array(Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64"));
 
 const baseProfile = {
   tagline: "", avatar: "", description: "", personality: "", traits: [], interests: [], tone: "", instructions: "Secret instructions.",

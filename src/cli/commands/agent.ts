@@ -4,6 +4,7 @@ import { addAgentFlags, buildPatch, buildProfile, readJsonFile, type AgentFlags 
 import { confirm } from "../confirm.js";
 import { clientFor, type CliContext } from "../context.js";
 import { formatAgentDetails, formatAgentTable, formatVersionTable } from "../format.js";
+import { registerInterchangeCommands } from "./agent-interchange.js";
 
 interface FileFlag {
   file?: string;
@@ -145,4 +146,6 @@ Examples:
       const restored = await clientFor(command, context).restoreAgentVersion(idOrHandle, version);
       context.stdout.write(`Restored version ${version} of ${restored.name} as version ${restored.version}.\n`);
     });
+
+  registerInterchangeCommands(agent, context);
 }

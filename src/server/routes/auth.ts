@@ -84,7 +84,7 @@ export function authRoutes(services: AppServices): RouteSpec[] {
     }),
     route({
       method: "GET", url: "/api/account/export", tag: "account",
-      summary: "Download everything of yours (account, keys' metadata, agents with every version, conversations, audit log) as one zip",
+      summary: "Download everything of yours (account, keys' metadata, agents with every version, lorebooks and what they remember, conversations, what other agents remember about you, audit log) as one zip",
       auth: { allow: ["user"], scope: "account:export" }, responses: { 200: { file: "application/zip" } },
       handler: async ({ principal, request, reply }) => {
         const userId = userOf(principal).user.id;
