@@ -16,6 +16,7 @@ let browser: Browser;
 let agent: Agent;
 let conversationId: string;
 let inboxConversationId: string;
+let visitorId: string;
 
 beforeAll(async () => {
   ({ server, browser } = await startStudio());
@@ -29,10 +30,27 @@ beforeAll(async () => {
   await server.json("POST", `/api/conversations/${conversationId}/messages`, { content: "Tell me a *short* story", stream: false });
   // A visitor's conversation with the published agent, for the owner's inbox.
   await server.json("POST", `/api/agents/${agent.id}/publish`, { visibility: "public" });
-  const visitor = { authorization: `Bearer ${(await server.json<{ token: string }>("POST", "/api/visitors")).body.token}` };
+  const session = (await server.json<{ token: string; visitorId: string }>("POST", "/api/visitors")).body;
+  visitorId = session.visitorId;
+  const visitor = { authorization: `Bearer ${session.token}` };
   inboxConversationId = (await server.json<{ conversation: { id: string } }>("POST", "/api/conversations", { agentId: agent.id }, visitor)).body.conversation.id;
   await server.json("POST", `/api/conversations/${inboxConversationId}/messages`, { content: "Hello from a visitor", stream: false }, visitor);
+  // A summary on both conversations (its disclosure is audited with the chat and the inbox), a lorebook and a memory.
+  for (const id of [conversationId, inboxConversationId]) await addSummary(id);
+  await server.json("PUT", `/api/agents/${agent.id}/lorebook`, { lorebook: { entries: [
+    { id: "cat", name: "The kind cat", keys: ["cat"], content: "The cat is called Pip.", selective: true, secondaryKeys: ["ball"] },
+    { id: "ball", name: "The red ball", keys: ["ball"], content: "The ball is red.", enabled: false },
+  ] } });
+  await server.json("POST", `/api/agents/${agent.id}/people/${visitorId}/memories`, { kind: "preference", content: "Likes stories about cats." });
 });
+
+async function addSummary(id: string): Promise<void> {
+  const { body } = await server.json<{ messages: Array<{ id: string }> }>("GET", `/api/conversations/${id}`);
+  await server.services.store.summaries.add({
+    id: `sum_a11y_${id}`, conversationId: id, content: "They asked for a story.", throughMessageId: body.messages[0]!.id, coveredMessages: 1,
+    model: "test", now: new Date().toISOString(),
+  });
+}
 
 async function addKnowledge(agentId: string, files: Record<string, string>): Promise<void> {
   const form = new FormData();
@@ -54,6 +72,23 @@ const PAGES: Array<{ name: string; path: () => string; ready: (page: Page) => Pr
   { name: "api keys", path: () => "/keys", ready: (page) => page.getByRole("heading", { name: "Create a key" }).waitFor() },
   { name: "webhooks", path: () => "/webhooks", ready: (page) => page.getByRole("heading", { name: "Add a webhook" }).waitFor() },
   { name: "models", path: () => "/models", ready: (page) => page.getByRole("heading", { name: "Model per agent" }).waitFor() },
+  { name: "lorebook", path: () => `/agents/${agent.id}/lorebook`, ready: async (page) => {
+    // An entry open and a test result, so the form and the lists are audited too.
+    await page.getByRole("button", { name: "Edit The kind cat" }).click();
+    await page.getByLabel("Secondary keys", { exact: true }).waitFor();
+    await page.getByLabel("Message", { exact: true }).fill("a cat and a ball");
+    await page.getByRole("button", { name: "Try it" }).click();
+    await page.getByRole("list", { name: "Entries that fire" }).waitFor();
+  } },
+  { name: "memory", path: () => `/agents/${agent.id}/memory`, ready: async (page) => {
+    await page.getByRole("list", { name: /^Memories of / }).getByText("Likes stories about cats.").waitFor();
+    await page.getByRole("button", { name: "Edit memory: Likes stories about cats." }).click();
+    await page.getByRole("button", { name: "Save memory" }).waitFor();
+  } },
+  { name: "editor export menu", path: () => `/agents/${agent.id}/edit`, ready: async (page) => {
+    await page.locator(".export-menu > summary").click();
+    await page.getByRole("link", { name: "Atelier bundle" }).waitFor();
+  } },
   { name: "knowledge", path: () => `/agents/${agent.id}/knowledge`, ready: async (page) => {
     // A failed source and a search with marked words, so their colours are audited too.
     await page.getByText("Failed", { exact: true }).waitFor();
@@ -95,6 +130,15 @@ describe.each(["light", "dark"] as const)("%s theme", (colorScheme) => {
     const { conversations } = (await (await context.request.get(`/api/conversations?agentId=${agent.id}`)).json()) as { conversations: Array<{ id: string }> };
     await server.json("POST", `/api/conversations/${conversations[0]!.id}/owner-messages`, { content: "Hi, a person from the team here." });
     await page.getByRole("article", { name: "Lily team (a person) said" }).waitFor();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  test("share page memory panel has no WCAG 2.1 A/AA violations", async () => {
+    const { page, context } = await openStudio(browser, server, { colorScheme, signedIn: false });
+    await page.goto(`/a/${agent.handle}`);
+    await page.getByRole("button", { name: "What do you remember about me?" }).click();
+    await page.getByText("Lily remembers nothing about you.").waitFor();
     expect(await accessibilityViolations(page)).toEqual([]);
     await context.close();
   });

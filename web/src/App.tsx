@@ -19,6 +19,8 @@ const lazyEditor = async () => ({ Component: (await import("./pages/EditorPage.j
 const lazyChat = async () => ({ Component: (await import("./chat/index.js")).ChatPage });
 const lazyModels = async () => ({ Component: (await import("./pages/ModelsPage.js")).ModelsPage });
 const lazyKnowledge = async () => ({ Component: (await import("./pages/knowledge/KnowledgePage.js")).KnowledgePage });
+const lazyLorebook = async () => ({ Component: (await import("./pages/lorebook/LorebookPage.js")).LorebookPage });
+const lazyMemory = async () => ({ Component: (await import("./pages/memory/MemoryPage.js")).MemoryPage });
 const lazyPublish = async () => ({ Component: (await import("./pages/publish/PublishPage.js")).PublishPage });
 const lazyKeys = async () => ({ Component: (await import("./pages/keys/KeysPage.js")).KeysPage });
 // The public share page: its own layout, no studio shell, no sign-in, and none of the studio's pages in its chunk.
@@ -44,6 +46,8 @@ const router = createBrowserRouter([
           { path: "/agents/new", lazy: lazyCreate },
           { path: "/agents/:agentId/edit", lazy: lazyEditor },
           { path: "/agents/:agentId/knowledge", lazy: lazyKnowledge },
+          { path: "/agents/:agentId/lorebook", lazy: lazyLorebook },
+          { path: "/agents/:agentId/memory", lazy: lazyMemory },
           { path: "/agents/:agentId/publish", lazy: lazyPublish },
           { path: "/agents/:agentId/chat", lazy: lazyChat },
           { path: "/agents/:agentId/chat/:conversationId", lazy: lazyChat },

@@ -1,6 +1,7 @@
 import { ChatError } from "./ChatError.js";
 import { useLayoutEffect, useRef } from "react";
 import type { Message } from "../../../src/contracts/chat.js";
+import { EarlierSummary } from "../components/EarlierSummary.js";
 import { MessageItem } from "./MessageItem.js";
 import type { Chat } from "./useChat.js";
 
@@ -29,6 +30,7 @@ export function MessageLog({ chat, agentName }: { chat: Chat; agentName: string 
 
   return (
     <div ref={log} className="chat-log" role="log" aria-label={`Conversation with ${agentName}`} aria-busy={streaming !== null} onScroll={onScroll}>
+      <EarlierSummary summary={chat.summary} />
       {messages.length === 0 && streaming === null && (
         <p className="chat-log__empty">Say hello to {agentName} to start the conversation.</p>
       )}

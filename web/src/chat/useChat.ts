@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { StreamedChatEvent } from "../../../src/client/http-client.js";
 import { AtelierError } from "../../../src/contracts/errors.js";
 import type { Message } from "../../../src/contracts/chat.js";
+import type { ConversationSummary } from "../../../src/contracts/memory.js";
 import { api } from "../api.js";
 import { visibleMessages } from "./format.js";
 import { localMessage } from "./local-message.js";
@@ -30,6 +31,8 @@ export interface Streaming {
 export interface Chat {
   load: LoadState;
   messages: Message[];
+  /** What stands in for older turns that outgrew the model's context; null when nothing was summarised. */
+  summary: ConversationSummary | null;
   streaming: Streaming | null;
   turnError: TurnError | null;
   send(content: string): void;
@@ -48,6 +51,7 @@ export function errorMessage(error: unknown): { code: string; message: string } 
 export function useChat(conversationId: string | undefined): Chat {
   const [load, setLoad] = useState<LoadState>({ state: "loading" });
   const [messages, setMessages] = useState<Message[]>([]);
+  const [summary, setSummary] = useState<ConversationSummary | null>(null);
   const [streaming, setStreaming] = useState<Streaming | null>(null);
   const [turnError, setTurnError] = useState<TurnError | null>(null);
   const [loadAttempt, setLoadAttempt] = useState(0);
@@ -61,6 +65,7 @@ export function useChat(conversationId: string | undefined): Chat {
 
   useEffect(() => {
     setMessages([]);
+    setSummary(null);
     setTurnError(null);
     setStreaming(null);
     if (conversationId === undefined) return;
@@ -71,6 +76,7 @@ export function useChat(conversationId: string | undefined): Chat {
         if (!current) return;
         const visible = visibleMessages(result.messages);
         setMessages(visible);
+        setSummary(result.summary ?? null);
         setLoad({ state: "ready" });
         const last = visible.at(-1);
         if (isBeingWritten(last) && !resumed.current.has(last.id)) {
@@ -171,6 +177,7 @@ export function useChat(conversationId: string | undefined): Chat {
 
   return {
     load,
+    summary,
     messages,
     streaming,
     turnError,

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { ErrorMessage } from "../components/ErrorMessage.js";
 import { Loading } from "../components/Loading.js";
 import { AgentEditor } from "./editor/AgentEditor.js";
+import { importReportFrom } from "./home/import-state.js";
 import { NotFoundPage } from "./NotFoundPage.js";
 import { useAsync } from "./useAsync.js";
 
@@ -18,5 +19,9 @@ export function EditorPage() {
   }
   // Keyed so switching agents starts a fresh form instead of mixing two agents' edits.
   const created = (location.state as { created?: unknown } | null)?.created === true;
-  return <AgentEditor key={agent.value.id} agent={agent.value} notice={created ? "Created! Try it in the preview." : undefined} />;
+  const imported = importReportFrom(location.state);
+  return (
+    <AgentEditor key={agent.value.id} agent={agent.value} notice={created ? "Created! Try it in the preview." : undefined}
+      imported={imported} />
+  );
 }

@@ -7,6 +7,7 @@ import { ErrorMessage } from "../components/ErrorMessage.js";
 import { errorText } from "../components/errors.js";
 import { Loading } from "../components/Loading.js";
 import { AgentCard } from "./AgentCard.js";
+import { DropOverlay, ImportButton, ImportStatus, useAgentImport } from "./home/AgentImport.js";
 import { useAsync } from "./useAsync.js";
 
 export function HomePage() {
@@ -14,6 +15,7 @@ export function HomePage() {
   const [status, setStatus] = useState("");
   const [duplicating, setDuplicating] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<{ agent: Agent; busy: boolean; error: unknown } | null>(null);
+  const importer = useAgentImport();
 
   async function duplicate(agent: Agent) {
     setDuplicating(agent.id);
@@ -47,12 +49,16 @@ export function HomePage() {
       <div className="page-header">
         <div>
           <h1>Your agents</h1>
-          <p>Create an AI agent, give it a personality, and talk to it.</p>
+          <p>Create an AI agent, give it a personality, and talk to it. Have a character card? Drop it anywhere here.</p>
         </div>
-        <ButtonLink to="/agents/new" variant="primary">
-          Create an agent
-        </ButtonLink>
+        <div className="button-row">
+          <ImportButton importer={importer} />
+          <ButtonLink to="/agents/new" variant="primary">
+            Create an agent
+          </ButtonLink>
+        </div>
       </div>
+      <ImportStatus importer={importer} />
       <p className="status-line" role="status">
         {status}
       </p>
@@ -93,6 +99,7 @@ export function HomePage() {
       >
         <p>The agent and its version history are deleted for good. This cannot be undone.</p>
       </ConfirmDialog>
+      <DropOverlay importer={importer} />
     </>
   );
 }

@@ -3,7 +3,9 @@ import type { PublicAgent } from "../../../src/contracts/agent.js";
 import type { Message } from "../../../src/contracts/chat.js";
 import { ChatError } from "../chat/ChatError.js";
 import { Composer } from "../chat/Composer.js";
+import { EarlierSummary } from "../components/EarlierSummary.js";
 import type { ShareIdentity } from "./identity.js";
+import { MemoryPanel } from "./MemoryPanel.js";
 import { greetingMessage, isLocal } from "./messages.js";
 import { RetryNotice } from "./RetryNotice.js";
 import { ShareHeader } from "./ShareHeader.js";
@@ -48,6 +50,7 @@ export function ShareChatView({ agent, identity }: { agent: PublicAgent; identit
             {chat.starting ? "Starting…" : "New conversation"}
           </button>
         </div>
+        <MemoryPanel agentId={agent.id} agentName={agent.name} />
         {conversation?.mode === "owner" && (
           <p className="share-notice">A person from the {agent.name} team has joined this conversation.</p>
         )}
@@ -69,6 +72,7 @@ export function ShareChatView({ agent, identity }: { agent: PublicAgent; identit
             tabIndex={0}
             onScroll={onScroll}
           >
+            <EarlierSummary summary={chat.summary} />
             {shown.length === 0 && <p className="share-state">Say hello to {agent.name} to start.</p>}
             {shown.map((message) => (
               <ShareMessage

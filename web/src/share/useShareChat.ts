@@ -3,6 +3,7 @@ import type { StreamedChatEvent } from "../../../src/client/http-client.js";
 import type { PublicAgent } from "../../../src/contracts/agent.js";
 import type { Conversation, ConversationEvent, Message } from "../../../src/contracts/chat.js";
 import { AtelierError } from "../../../src/contracts/errors.js";
+import type { ConversationSummary } from "../../../src/contracts/memory.js";
 import { api } from "../api.js";
 import { visibleMessages } from "../chat/format.js";
 import type { LoadState, Streaming } from "../chat/useChat.js";
@@ -28,6 +29,8 @@ export interface ShareChat {
   load: LoadState;
   conversation: Conversation | null;
   messages: Message[];
+  /** What stands in for older turns that outgrew the model's context; null when nothing was summarised. */
+  summary: ConversationSummary | null;
   streaming: Streaming | null;
   turnError: ShareTurnError | null;
   /** The reply waits for a person: the owner took over, or reviews replies first. */
@@ -50,6 +53,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
   const [load, setLoad] = useState<LoadState>({ state: "loading" });
   const [conversation, setConversation] = useState<Conversation | null>(null);
   const [messages, setMessages] = useState<Message[]>([]);
+  const [summary, setSummary] = useState<ConversationSummary | null>(null);
   const [streaming, setStreaming] = useState<Streaming | null>(null);
   const [turnError, setTurnError] = useState<ShareTurnError | null>(null);
   const [held, setHeld] = useState<"owner" | "review" | null>(null);
@@ -65,8 +69,9 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
   // Messages this tab has shown already: only others are announced as new.
   const known = useRef(new Set<string>());
 
-  const open = useCallback((next: Conversation, stored: Message[]) => {
+  const open = useCallback((next: Conversation, stored: Message[], latestSummary: ConversationSummary | null | undefined) => {
     conversationRef.current = next;
+    setSummary(latestSummary ?? null);
     for (const message of stored) known.current.add(message.id);
     setConversation(next);
     setMessages((list) => mergeStored(list, visibleMessages(stored)));
@@ -79,7 +84,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
     if (!current) return;
     try {
       const result = await api.getConversation(current.id);
-      if (conversationRef.current?.id === current.id) open(result.conversation, result.messages);
+      if (conversationRef.current?.id === current.id) open(result.conversation, result.messages, result.summary);
     } catch {
       // The next reconnect tries again.
     }
@@ -138,7 +143,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
       let conversationId = conversationRef.current?.id;
       if (conversationId === undefined) {
         const created = await api.createConversation({ agentId: agent.id, channel: "share" });
-        open(created.conversation, created.messages);
+        open(created.conversation, created.messages, created.summary);
         conversationId = created.conversation.id;
       }
       const events =
@@ -174,6 +179,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
     conversationRef.current = null;
     setConversation(null);
     setMessages([]);
+    setSummary(null);
     setTurnError(null);
     setHeld(null);
     setLoad({ state: "loading" });
@@ -181,7 +187,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
       (found) => {
         if (!active) return;
         if (found) {
-          open(found.conversation, found.messages);
+          open(found.conversation, found.messages, found.summary);
           const visible = visibleMessages(found.messages);
           const last = visible.at(-1);
           if (found.conversation.mode === "owner" && last?.role === "user") setHeld("owner");
@@ -241,7 +247,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
       const created = await api.createConversation({ agentId: agent.id, channel: "share" });
       setMessages([]);
       setHeld(null);
-      open(created.conversation, created.messages);
+      open(created.conversation, created.messages, created.summary);
       setAnnouncement("New conversation started.");
     } catch (error) {
       setTurnError({ ...describe(error), retry: { kind: "new" } });
@@ -257,7 +263,7 @@ export function useShareChat(agent: PublicAgent, identity: ShareIdentity): Share
   }, [runTurn, startNew, turnError]);
 
   return {
-    load, conversation, messages, streaming, turnError, held, starting, announcement,
+    load, conversation, messages, summary, streaming, turnError, held, starting, announcement,
     send: (content) => void runTurn({ kind: "send", content, localId: newLocalId() }),
     stop,
     retry,

@@ -7,13 +7,19 @@ import { ConfirmDialog } from "../../components/ConfirmDialog.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
 import { fieldIssues } from "../../components/errors.js";
 import { useAsync } from "../useAsync.js";
+import type { ImportReport } from "../home/import-state.js";
+import { AvatarUpload } from "./AvatarUpload.js";
+import { ExportMenu } from "./ExportMenu.js";
+import { ImportNotice } from "./ImportNotice.js";
 import { ModelFields } from "./ModelFields.js";
 import { PreviewPanel } from "./PreviewPanel.js";
 import { BehaviourFields, IdentityFields, PersonaFields } from "./ProfileFields.js";
 import { useEditorState } from "./useEditorState.js";
 import { VersionHistory } from "./VersionHistory.js";
 
-export type EditorProps = { agent: Agent; notice?: string } | { start: AgentProfileInput; source: string };
+export type EditorProps =
+  | { agent: Agent; notice?: string; imported?: ImportReport }
+  | { start: AgentProfileInput; source: string };
 
 /** The whole agent on one page: the form, a live preview of the saved agent, and its version history. */
 export function AgentEditor(props: EditorProps) {
@@ -70,15 +76,23 @@ export function AgentEditor(props: EditorProps) {
             <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/knowledge`} variant="secondary">
               Knowledge
             </ButtonLink>
+            <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/lorebook`} variant="secondary">
+              Lorebook
+            </ButtonLink>
+            <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/memory`} variant="secondary">
+              Memory
+            </ButtonLink>
             <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/publish`} variant="secondary">
               Publish
             </ButtonLink>
             <ButtonLink to={`/agents/${encodeURIComponent(agent.id)}/chat`} variant="secondary">
               Open full chat
             </ButtonLink>
+            <ExportMenu agentId={agent.id} dirty={dirty} />
           </div>
         )}
       </div>
+      {"imported" in props && props.imported && <ImportNotice report={props.imported} agentName={agent?.name ?? ""} />}
       {"source" in props && !agent && (
         <p className="alert alert-info">
           <strong>Started from {props.source}.</strong> Change anything you like; your agent is created when you press “Create agent”.
@@ -86,7 +100,11 @@ export function AgentEditor(props: EditorProps) {
       )}
       <div className="editor-layout">
         <form ref={formRef} onSubmit={(event) => void submit(event)} noValidate aria-label="Agent profile">
-          <IdentityFields form={form} update={editor.update} issues={issues} />
+          <IdentityFields form={form} update={editor.update} issues={issues}
+            avatarUpload={<AvatarUpload agent={agent} name={form.name} src={form.avatar} onUploaded={(updated) => {
+              editor.adopt(updated);
+              setStatus(`Picture saved as version ${updated.version}.`);
+            }} />} />
           <PersonaFields form={form} update={editor.update} issues={issues} />
           <BehaviourFields form={form} update={editor.update} issues={issues} />
           <ModelFields value={form.model} onChange={(model) => editor.update("model", model)} issues={issues}

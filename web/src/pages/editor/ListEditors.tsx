@@ -2,8 +2,9 @@ import type { ExampleDialogue } from "../../../../src/contracts/index.js";
 import { Button } from "../../components/Button.js";
 import { Field } from "../../components/Field.js";
 
-const MAX_GREETINGS = 10;
-const MAX_DIALOGUES = 20;
+/** Mirrors src/contracts/agent.ts. */
+const MAX_GREETINGS = 30;
+const MAX_DIALOGUES = 50;
 
 interface ListProps<T> {
   values: T[];
@@ -11,16 +12,19 @@ interface ListProps<T> {
   issues: Record<string, string>;
 }
 
-/** Opening lines; a new conversation starts with one of them. */
+/** The opening message, then alternatives (a character card's alternate greetings). */
 export function GreetingsEditor({ values, onChange, issues }: ListProps<string>) {
   const set = (index: number, value: string) => onChange(values.map((old, i) => (i === index ? value : old)));
   return (
     <div className="field">
       <span className="field-label">Greetings</span>
-      <p className="field-help muted">The first message people see. Add a few and one is picked each time.</p>
+      <p className="field-help muted">
+        The first is the opening message people see. Any others are alternative openings, kept for character cards and
+        offered where a client lets people pick one.
+      </p>
       {values.map((greeting, index) => (
         <div className="repeat-item" key={index}>
-          <Field label={`Greeting ${index + 1}`} multiline rows={2} value={greeting} onChange={(v) => set(index, v)} max={2000}
+          <Field label={greetingLabel(index)} multiline rows={2} value={greeting} onChange={(v) => set(index, v)} max={8000}
             error={issues[`greetings.${index}`]} placeholder="Hi there! What can I bake for you today?" />
           <p>
             <Button small variant="ghost" onClick={() => onChange(values.filter((_, i) => i !== index))}>
@@ -52,9 +56,9 @@ export function DialoguesEditor({ values, onChange, issues }: ListProps<ExampleD
       {values.map((dialogue, index) => (
         <div className="repeat-item" key={index}>
           <Field label={`Example ${index + 1}: someone says`} multiline rows={2} value={dialogue.user} onChange={(v) => set(index, { user: v })}
-            max={4000} error={issues[`exampleDialogues.${index}.user`]} placeholder="Do you have gluten-free bread?" />
+            max={8000} error={issues[`exampleDialogues.${index}.user`]} placeholder="Do you have gluten-free bread?" />
           <Field label={`Example ${index + 1}: the agent replies`} multiline rows={2} value={dialogue.agent}
-            onChange={(v) => set(index, { agent: v })} max={4000} error={issues[`exampleDialogues.${index}.agent`]}
+            onChange={(v) => set(index, { agent: v })} max={8000} error={issues[`exampleDialogues.${index}.agent`]}
             placeholder="We do! Our buckwheat loaf comes out of the oven every Tuesday and Friday." />
           <p>
             <Button small variant="ghost" onClick={() => onChange(values.filter((_, i) => i !== index))}>
@@ -73,4 +77,8 @@ export function DialoguesEditor({ values, onChange, issues }: ListProps<ExampleD
       </div>
     </div>
   );
+}
+
+function greetingLabel(index: number): string {
+  return index === 0 ? "Greeting 1 (the opening message)" : `Greeting ${index + 1} (an alternative)`;
 }

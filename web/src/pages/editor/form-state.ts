@@ -9,10 +9,12 @@ export interface AgentForm {
   avatar: string;
   description: string;
   personality: string;
+  scenario: string;
   traits: string[];
   interests: string[];
   tone: string;
   instructions: string;
+  postHistoryInstructions: string;
   greetings: string[];
   exampleDialogues: ExampleDialogue[];
   avoidTopics: string[];
@@ -28,7 +30,9 @@ export interface ModelForm {
   seed: string;
 }
 
-const TEXT_FIELDS = ["name", "handle", "tagline", "avatar", "description", "personality", "tone", "instructions"] as const;
+const TEXT_FIELDS = [
+  "name", "handle", "tagline", "avatar", "description", "personality", "scenario", "tone", "instructions", "postHistoryInstructions",
+] as const;
 const LIST_FIELDS = ["traits", "interests", "greetings", "avoidTopics"] as const;
 
 export function formFromProfile(profile: AgentProfileInput): AgentForm {
@@ -40,10 +44,12 @@ export function formFromProfile(profile: AgentProfileInput): AgentForm {
     avatar: profile.avatar ?? "",
     description: profile.description ?? "",
     personality: profile.personality ?? "",
+    scenario: profile.scenario ?? "",
     traits: [...(profile.traits ?? [])],
     interests: [...(profile.interests ?? [])],
     tone: profile.tone ?? "",
     instructions: profile.instructions ?? "",
+    postHistoryInstructions: profile.postHistoryInstructions ?? "",
     greetings: [...(profile.greetings ?? [])],
     exampleDialogues: (profile.exampleDialogues ?? []).map((dialogue) => ({ ...dialogue })),
     avoidTopics: [...(profile.avoidTopics ?? [])],
@@ -67,10 +73,12 @@ export function profileFromForm(form: AgentForm): AgentProfileInput {
     avatar: form.avatar,
     description: form.description,
     personality: form.personality,
+    scenario: form.scenario,
     traits: form.traits,
     interests: form.interests,
     tone: form.tone,
     instructions: form.instructions,
+    postHistoryInstructions: form.postHistoryInstructions,
     greetings: cleanList(form.greetings),
     exampleDialogues: form.exampleDialogues,
     avoidTopics: form.avoidTopics,

@@ -29,6 +29,17 @@ export function useEditorState(initial: { agent: Agent } | { start: AgentProfile
     setError(null);
   }, []);
 
+  /**
+   * A version saved outside the form (an uploaded avatar): it becomes the base for the next save,
+   * while edits in progress stay. Only its avatar is copied into the form.
+   */
+  const adopt = useCallback((next: Agent) => {
+    const nextSaved = formFromProfile(next);
+    setAgent(next);
+    setSaved(nextSaved);
+    setForm((current) => ({ ...current, avatar: nextSaved.avatar }));
+  }, []);
+
   async function save(): Promise<SaveOutcome> {
     setSaving(true);
     setError(null);
@@ -63,5 +74,5 @@ export function useEditorState(initial: { agent: Agent } | { start: AgentProfile
 
   // Nothing of a new agent exists until its first save, so it always has unsaved changes.
   const dirty = agent ? isDirty(form, saved) : true;
-  return { agent, form, setForm, update, saved, dirty, saving, error, save, load, reloadLatest, discard: () => setForm(saved) };
+  return { agent, form, setForm, update, saved, dirty, saving, error, save, load, adopt, reloadLatest, discard: () => setForm(saved) };
 }

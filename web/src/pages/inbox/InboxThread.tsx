@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import type { InboxConversation } from "../../../../src/contracts/publish.js";
 import { MESSAGE_LIMIT } from "../../chat/format.js";
 import { Button } from "../../components/Button.js";
+import { EarlierSummary } from "../../components/EarlierSummary.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
 import { Loading } from "../../components/Loading.js";
 import { CHANNEL_LABEL, participantLabel } from "./format.js";
@@ -109,6 +110,7 @@ export function InboxThread({ conversationId, summary, userId, subscribe, onRead
             if (element) following.current = element.scrollHeight - element.scrollTop - element.clientHeight < FOLLOW_SLACK;
           }}
         >
+          <EarlierSummary summary={thread.summary} />
           {messages.length === 0 && <p className="inbox-log__empty">No messages yet.</p>}
           {messages.map((message) => (
             <ThreadMessage

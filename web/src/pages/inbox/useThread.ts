@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { StreamedChatEvent } from "../../../../src/client/http-client.js";
 import type { Conversation, Message } from "../../../../src/contracts/chat.js";
+import type { ConversationSummary } from "../../../../src/contracts/memory.js";
 import { api } from "../../api.js";
 import { localMessage } from "../../chat/local-message.js";
 import { applyReplyEvent, isBeingWritten } from "../../chat/reply-events.js";
@@ -16,6 +17,8 @@ export interface Thread {
   load: ThreadLoad;
   conversation: Conversation | null;
   messages: Message[];
+  /** What stands in for older turns that outgrew the model's context; null when nothing was summarised. */
+  summary: ConversationSummary | null;
   /** Replies being written right now (followed live). */
   streaming: ReadonlySet<string>;
   pending: Pending | null;
@@ -36,6 +39,7 @@ export function useThread(conversationId: string, subscribe: (listener: LiveList
   const [load, setLoad] = useState<ThreadLoad>({ state: "loading" });
   const [conversation, setConversation] = useState<Conversation | null>(null);
   const [messages, setMessages] = useState<Message[]>([]);
+  const [summary, setSummary] = useState<ConversationSummary | null>(null);
   const [streaming, setStreaming] = useState<ReadonlySet<string>>(new Set());
   const [pending, setPending] = useState<Pending | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -80,6 +84,7 @@ export function useThread(conversationId: string, subscribe: (listener: LiveList
       try {
         const result = await api.getConversation(conversationId);
         setConversation(result.conversation);
+        setSummary(result.summary ?? null);
         // Replies still streaming keep their live text; the stored copy is behind it.
         setMessages((list) => {
           const live = new Map(list.filter((message) => follows.current.has(message.id)).map((message) => [message.id, message]));
@@ -105,6 +110,7 @@ export function useThread(conversationId: string, subscribe: (listener: LiveList
   useEffect(() => {
     setMessages([]);
     setConversation(null);
+    setSummary(null);
     setActionError(null);
     void fetchThread(false).then(markRead);
   }, [fetchThread, markRead, attempt]);
@@ -171,6 +177,7 @@ export function useThread(conversationId: string, subscribe: (listener: LiveList
     load,
     conversation,
     messages,
+    summary,
     streaming,
     pending,
     actionError,

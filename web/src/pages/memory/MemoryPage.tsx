@@ -1,0 +1,97 @@
+import { useCallback, useState } from "react";
+import { useParams, useSearchParams } from "react-router";
+import { AtelierError, type Agent } from "../../../../src/contracts/index.js";
+import { api } from "../../api.js";
+import { ButtonLink } from "../../components/Button.js";
+import { ErrorMessage } from "../../components/ErrorMessage.js";
+import { Loading } from "../../components/Loading.js";
+import { NotFoundPage } from "../NotFoundPage.js";
+import { useAsync } from "../useAsync.js";
+import { PeopleList } from "./PeopleList.js";
+import { PersonMemories } from "./PersonMemories.js";
+import "./memory.css";
+
+/** /agents/:agentId/memory: what the agent remembers about each person it talks to. */
+export function MemoryPage() {
+  const { agentId = "" } = useParams();
+  const [agent, reload] = useAsync(() => api.getAgent(agentId), [agentId]);
+  if (agent.status === "loading") return <Loading label="Loading the agent…" />;
+  if (agent.status === "error") {
+    if (AtelierError.is(agent.error, "not_found")) return <NotFoundPage />;
+    return <ErrorMessage error={agent.error} title="The agent could not be loaded" onRetry={reload} />;
+  }
+  return <MemoryManager key={agent.value.id} agent={agent.value} />;
+}
+
+function MemoryManager({ agent }: { agent: Agent }) {
+  const [people, reload, setPeople] = useAsync(() => api.people(agent.id).then((result) => result.people), [agent.id]);
+  const [params, setParams] = useSearchParams();
+  const [announcement, setAnnouncement] = useState("");
+  const id = encodeURIComponent(agent.id);
+  const list = people.status === "done" ? people.value : [];
+  const selectedId = params.get("person") ?? list[0]?.participantId ?? null;
+  const selected = list.find((person) => person.participantId === selectedId) ?? null;
+
+  const onCount = useCallback(
+    (count: number) => {
+      if (people.status !== "done" || !selected || selected.memoryCount === count) return;
+      setPeople(people.value.map((person) => (person.participantId === selected.participantId ? { ...person, memoryCount: count } : person)));
+    },
+    [people, selected, setPeople],
+  );
+
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Memory of {agent.name}</h1>
+          <p>What {agent.name} remembers about each person it talks to.</p>
+        </div>
+        <div className="button-row">
+          <ButtonLink to={`/agents/${id}/edit`} variant="secondary">
+            Back to the editor
+          </ButtonLink>
+          <ButtonLink to={`/agents/${id}/chat`} variant="secondary">
+            Open full chat
+          </ButtonLink>
+        </div>
+      </div>
+      {people.status === "loading" && <Loading label="Loading the people…" />}
+      {people.status === "error" && <ErrorMessage error={people.error} title="The people could not be loaded" onRetry={reload} />}
+      {people.status === "done" && list.length === 0 && <EmptyMemory agentName={agent.name} />}
+      {people.status === "done" && list.length > 0 && (
+        <div className="memory-layout">
+          <section className="card" aria-labelledby="memory-people-title">
+            <h2 id="memory-people-title">People</h2>
+            <PeopleList people={list} selected={selected?.participantId ?? null}
+              onSelect={(participantId) => setParams({ person: participantId }, { replace: true })} />
+          </section>
+          {selected && (
+            <PersonMemories key={selected.participantId} agentId={agent.id} agentName={agent.name} person={selected} onCount={onCount}
+              onAnnounce={setAnnouncement} />
+          )}
+        </div>
+      )}
+      <p className="visually-hidden" role="status">
+        {announcement}
+      </p>
+    </>
+  );
+}
+
+function EmptyMemory({ agentName }: { agentName: string }) {
+  return (
+    <div className="empty-state card">
+      <h2>{agentName} remembers no one yet</h2>
+      <p>
+        After each reply, {agentName} notes lasting facts about the person it is talking to: their name, what they like, what
+        they asked for. Those memories come back in that person's later conversations, and only theirs: no one else's
+        conversation can reach them.
+      </p>
+      <p>
+        People appear here once {agentName} has noted something about them. You can correct or delete any memory, and visitors can
+        ask “what do you remember about me?” or clear their memories on the share page.
+      </p>
+    </div>
+  );
+}
