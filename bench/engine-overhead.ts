@@ -101,7 +101,7 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
   const rounds = context.quick ? 4 : 18;
   const dataDir = mkdtempSync(path.join(context.workDir, "engine-overhead-"));
   // In-process, as embedders and tests run it; logs at warn so they do not interleave with the tables.
-  const config = loadConfig({ env: {}, overrides: { port: 0, dataDir, logLevel: "warn", model: context.modelPath } });
+  const config = loadConfig({ env: {}, overrides: { port: 0, dataDir, logLevel: "warn", model: context.modelPath, memory: { extract: false } } });
   const server = await startServer({ config });
   const client = new TurnClient();
   const llama = await getLlama({ gpu: config.llama.gpu === "off" ? false : config.llama.gpu, maxThreads: context.threads, build: "never", progressLogs: false, logLevel: LlamaLogLevel.error });

@@ -13,6 +13,7 @@ import { coldStart } from "./cold-start.js";
 import { concurrency } from "./concurrency.js";
 import { engineOverhead } from "./engine-overhead.js";
 import { knowledge } from "./knowledge.js";
+import { memoryBench } from "./memory.js";
 import { publish } from "./publish.js";
 import type { Benchmark } from "./lib/benchmark.js";
 import { benchModelPath, benchThreads, describeEnvironment, resultsDir } from "./lib/environment.js";
@@ -20,7 +21,7 @@ import { cpuCalibrationMs, fsyncLatencyMs, waitForQuiet } from "./lib/processes.
 import { markdownTable, renderMarkdown, writeResult, type BenchResult } from "./lib/report.js";
 import { serverOverhead } from "./server-overhead.js";
 
-const BENCHMARKS: Benchmark[] = [engineOverhead, cacheReuse, concurrency, serverOverhead, coldStart, knowledge, publish];
+const BENCHMARKS: Benchmark[] = [engineOverhead, cacheReuse, concurrency, serverOverhead, coldStart, knowledge, publish, memoryBench];
 
 function usage(): string {
   return `Usage: node --expose-gc dist/bench/main.js [--quick] [--only <name>[,<name>...]]\nBenchmarks: ${BENCHMARKS.map((b) => b.name).join(", ")}`;

@@ -47,7 +47,8 @@ async function run(context: BenchContext): Promise<BenchOutcome> {
   // One visitor sends every message from one address: the per-address limit on public routes (120 a
   // minute) would refuse the benchmark, so it is off here, as are the agent's own visitor limits below.
   const configFile = path.join(context.workDir, "publish-config.json");
-  writeFileSync(configFile, JSON.stringify({ rateLimits: { public: { max: 0 } } }));
+  // Noting memories after each turn is one more generation in the background, measured on its own (bench/memory.ts).
+  writeFileSync(configFile, JSON.stringify({ rateLimits: { public: { max: 0 } }, memory: { extract: false } }));
   const child = spawnNode({
     args: [path.join(repoRoot, "bin/atelier.js"), "serve"],
     env: {

@@ -75,6 +75,8 @@ async function startAtelier(options: {
       ATELIER_HOST: "127.0.0.1",
       ATELIER_PORT: String(port),
       ATELIER_DATA_DIR: dataDir,
+      // Noting memories is one more generation per turn, in the background: measured on its own (bench/memory.ts).
+      ATELIER_MEMORY_EXTRACT: "false",
     },
     // Not the checkout: an atelier.config.json there must not change what is measured.
     cwd: options.workDir,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LorebookContent, type LorebookContentInput, type LorebookEntryInput } from "../contracts/index.js";
-import { nestsRepeats, regexProblems, SCAN_CHARS_PER_MESSAGE, selectLore } from "./lorebook.js";
+import { keyMatcher, nestsRepeats, regexProblems, SCAN_CHARS_PER_MESSAGE, selectLore } from "./lorebook.js";
 
 /** One token per word: easy to reason about in budget tests. */
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
@@ -195,5 +195,17 @@ describe("selectLore", () => {
     // A chain of five links: the message fires the first, each link's text names the next.
     const chain = Array.from({ length: 6 }, (_, index) => entry({ name: `link${index}`, keys: [`link${index}`], content: `see link${index + 1}` }));
     expect(await kept(chain, ["link0"], { recursiveScanning: true })).toEqual(["link0", "link1", "link2", "link3"]);
+  });
+});
+
+describe("the substring check before each key's regex", () => {
+  it("never hides a match that case folding makes (long s, Kelvin sign, Greek final sigma)", () => {
+    const insensitive = { caseSensitive: false, wholeWords: false, useRegex: false };
+    expect(keyMatcher("mister", insensitive)("MIſTER Smith")).toBe(true);
+    expect(keyMatcher("kelvin", insensitive)("\u212Aelvin scale")).toBe(true);
+    expect(keyMatcher("ΟΔΟΣ", insensitive)("μια οδος")).toBe(true);
+    expect(keyMatcher("ΟΔΟΣ", insensitive)("μια οδοσ")).toBe(true);
+    expect(keyMatcher("forest", { ...insensitive, caseSensitive: true })("Forest")).toBe(false);
+    expect(keyMatcher("forest", insensitive)("no trees")).toBe(false);
   });
 });

@@ -157,10 +157,38 @@ export function keyMatcher(key: string, options: MatchOptions): Matcher {
     if (regex instanceof Error) return () => false;
     return (text) => regex.test(text);
   }
-  const escaped = key.trim().replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  const needle = key.trim();
+  const escaped = needle.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   const pattern = options.wholeWords ? `(?<!${WORD_CHAR})${escaped}(?!${WORD_CHAR})` : escaped;
   const plain = new RegExp(pattern, options.caseSensitive ? "u" : "iu");
-  return (text) => plain.test(text);
+  // A substring check first: most keys of a large book are absent, and includes() is far cheaper
+  // than a Unicode regex with lookarounds. Only then does the regex decide (word boundaries).
+  if (options.caseSensitive) return (text) => text.includes(needle) && plain.test(text);
+  // Without case, only ASCII keys get the check: the few characters whose case folding lands in
+  // ASCII are handled by foldCase, while other scripts fold in ways toLowerCase() does not (σ/ς).
+  if (!/^[\x00-\x7f]*$/.test(needle)) return (text) => plain.test(text);
+  const folded = foldCase(needle);
+  return (text) => foldedText(text).includes(folded) && plain.test(text);
+}
+
+/**
+ * Lower case as the regex "iu" flags compare ASCII: toLowerCase() plus the long s, which simple case
+ * folding maps to "s" (the Kelvin sign already lowers to "k"). A text the regex matches for an ASCII
+ * key then always contains the folded key, so the substring check never hides a match.
+ */
+function foldCase(text: string): string {
+  return text.toLowerCase().replace(/\u017f/g, "s");
+}
+
+/** The scan text is the same for every key of every entry in one pass: folded once. */
+let lastText = "";
+let lastFolded = "";
+function foldedText(text: string): string {
+  if (text !== lastText) {
+    lastText = text;
+    lastFolded = foldCase(text);
+  }
+  return lastFolded;
 }
 
 /** The key as a regular expression, an Error when it is one but invalid, undefined when it is a plain key. */

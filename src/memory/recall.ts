@@ -37,8 +37,9 @@ export function renderRecall(memories: readonly Pick<Memory, "content">[]): stri
 
 /**
  * The block of memories for the prompt: as many of the ranked memories as fit `budgetTokens`, each
- * whole (a memory cut in half could say the opposite of what it said). The longest fitting prefix
- * of the ranking is found by bisection: few token counts even for hundreds of memories.
+ * whole (a memory cut in half could say the opposite of what it said). Lines are counted one by one
+ * (the same memories come back turn after turn, and a caching counter answers those at once), then
+ * the block is counted whole, dropping from the end in the rare case where joining them cost more.
  */
 export async function recallBlock<T extends Pick<Memory, "kind" | "content" | "updatedAt">>(input: {
   memories: readonly T[];
@@ -47,17 +48,17 @@ export async function recallBlock<T extends Pick<Memory, "kind" | "content" | "u
   countTokens: (text: string) => number | Promise<number>;
 }): Promise<{ text: string; used: T[] }> {
   const ranked = rankMemories(input.memories, input.message);
-  const fits = async (count: number) => (await input.countTokens(renderRecall(ranked.slice(0, count)))) <= input.budgetTokens;
   if (ranked.length === 0 || input.budgetTokens <= 0) return { text: "", used: [] };
-  if (await fits(ranked.length)) return { text: renderRecall(ranked), used: ranked };
-  let low = 0;
-  let high = ranked.length - 1;
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    if (await fits(middle)) low = middle;
-    else high = middle - 1;
+  let total = await input.countTokens(RECALL_HEADING);
+  let count = 0;
+  for (const memory of ranked) {
+    const line = await input.countTokens(renderRecall([memory]).slice(RECALL_HEADING.length + 1));
+    if (total + line > input.budgetTokens) break;
+    total += line;
+    count++;
   }
-  const used = ranked.slice(0, low);
+  while (count > 0 && (await input.countTokens(renderRecall(ranked.slice(0, count)))) > input.budgetTokens) count--;
+  const used = ranked.slice(0, count);
   return { text: renderRecall(used), used };
 }
 

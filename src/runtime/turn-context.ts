@@ -10,6 +10,7 @@ import type { Store } from "../store/store.js";
 import type { Logger } from "./logger.js";
 import { expandMacros, withMacros, type MacroNames } from "./macros.js";
 import { renderPersona } from "./persona.js";
+import { textTokens } from "./text-tokens.js";
 import { assemblePrompt, replyReserve, type PromptPlan } from "./prompt.js";
 
 /** Retrieval for the turn pipeline (the knowledge service). */
@@ -122,7 +123,7 @@ export class TurnContext {
     const { knowledge, memory, lorebooks } = this.#options;
     const contextSize = engine.capabilities.contextSize;
     const promptBudget = contextSize - replyReserve(contextSize, agent.model.maxTokens);
-    const countText = (text: string) => engine.countTokens([{ role: "system", content: text }]);
+    const countText = textTokens(engine);
 
     // A summary replaces the messages it covers (never the one being answered).
     const through = summary ? history.findIndex((message) => message.id === summary.throughMessageId) : -1;

@@ -5,6 +5,7 @@ import {
 } from "../../contracts/index.js";
 import { readAgentFile, readLorebookFile, writeWorldInfo } from "../../interchange/index.js";
 import type { Principal } from "../../runtime/auth/principal.js";
+import { textTokens, type TextTokens } from "../../runtime/text-tokens.js";
 import type { AuthRule } from "../authz.js";
 import { route, type RouteSpec } from "../route.js";
 import type { AppServices } from "../services.js";
@@ -64,11 +65,9 @@ export function lorebookRoutes({ access, lorebooks, engines }: AppServices): Rou
     }),
   ];
 
-  /** Tokens of a text as the agent's own model counts them: as a system message, less the message's framing. */
-  async function tokenCounter(agent: Agent): Promise<(text: string) => Promise<number>> {
-    const engine = await engines.resolve({ engine: agent.model.engine, model: agent.model.model });
-    const framing = await engine.countTokens([{ role: "system", content: "" }]);
-    return async (text) => Math.max(0, (await engine.countTokens([{ role: "system", content: text }])) - framing);
+  /** Tokens of a text as the agent's own model counts them in a turn. */
+  async function tokenCounter(agent: Agent): Promise<TextTokens> {
+    return textTokens(await engines.resolve({ engine: agent.model.engine, model: agent.model.model }));
   }
 }
 
