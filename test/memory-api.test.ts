@@ -160,4 +160,34 @@ describe("memory isolation through the API", () => {
     expect(await own(agent, dan.bearer)).toEqual([]);
     expect((await call<RememberedPeople>("GET", `/api/agents/${agent.id}/people`, { headers: owner.key })).body.people).toEqual([]);
   });
+
+  it("lets people who talked to an agent see and clear its memories of them after it is unpublished; others get 404", async () => {
+    const owner = await newOwner();
+    const agent = await publishedAgent(owner.key, "Retired Keeper");
+    const [eve, fay] = [await newVisitor(), await newVisitor()];
+    await ask(agent, eve.bearer, "Hello there");
+    await remember(owner.key, agent, eve.id, "Eve grows tomatoes");
+    // Fay never talked to it; the owner noted something about her by hand all the same.
+    await remember(owner.key, agent, fay.id, "Fay was mentioned by a friend");
+    expect((await call("POST", `/api/agents/${agent.id}/unpublish`, { headers: owner.key })).status).toBe(200);
+
+    // Eve can no longer talk to it, but can still see and erase what it noted about her, by id or handle.
+    expect((await call("POST", "/api/conversations", { body: { agentId: agent.id }, headers: eve.bearer })).status).toBe(404);
+    expect(await own(agent, eve.bearer)).toEqual(["Eve grows tomatoes"]);
+    expect((await call<MemoryList>("GET", `/api/memories?agentId=${agent.handle}`, { headers: eve.browser })).body.memories).toHaveLength(1);
+    const forgot = await call<ForgetResult>("DELETE", `/api/memories?agentId=${agent.id}`, { headers: eve.browser });
+    expect(forgot.status, forgot.text).toBe(200);
+    expect(forgot.body).toEqual({ deleted: 1 });
+    expect(await own(agent, eve.bearer)).toEqual([]);
+
+    // Fay learns nothing: the same 404 as for an agent that does not exist.
+    const missing = await call("GET", "/api/memories?agentId=agt_does_not_exist", { headers: fay.bearer });
+    for (const [method, headers] of [["GET", fay.bearer], ["DELETE", fay.browser]] as const) {
+      const reply = await call(method, `/api/memories?agentId=${agent.id}`, { headers });
+      expect(reply.status, `${method} as a visitor who never talked to it`).toBe(404);
+      expect(reply.text).not.toContain("Fay");
+      expect(reply.text.replace(agent.id, "agt_does_not_exist")).toBe(missing.text);
+    }
+    expect((await call<RememberedPeople>("GET", `/api/agents/${agent.id}/people`, { headers: owner.key })).body.people.map((person) => person.participantId)).toEqual([fay.id]);
+  });
 });

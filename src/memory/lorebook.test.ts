@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LorebookContent, type LorebookContentInput, type LorebookEntryInput } from "../contracts/index.js";
-import { keyMatcher, nestsRepeats, regexProblems, SCAN_CHARS_PER_MESSAGE, selectLore } from "./lorebook.js";
+import { keyMatcher, regexProblems, SCAN_CHARS_PER_MESSAGE, selectLore } from "./lorebook.js";
 
 /** One token per word: easy to reason about in budget tests. */
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
@@ -113,10 +113,32 @@ describe("selectLore", () => {
     const lore = [entry({ name: "evil", keys: ["/(a+)+$/"] }), entry({ name: "evil too", keys: ["^(\\w+\\s?)*$"], useRegex: true }), entry({ name: "fine", keys: ["/(ab)+c/"] })];
     expect(await kept(lore, [`${"a".repeat(40)}!`, "ababc"])).toEqual(["fine"]);
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect(regexProblems(book(lore)).map((problem) => problem.slice(0, 14))).toEqual(['Entry "evil": ', 'Entry "evil to']);
-    for (const [pattern, nested] of [["((ab)+)+", true], ["(a{2,})*", true], ["[(a+)]+", false], ["\\(a+\\)+", false], ["(a+)?b", false], ["(?:x|y+)z+", false]] as const) {
-      expect(nestsRepeats(pattern), pattern).toBe(nested);
+    const problems = regexProblems(book(lore));
+    expect(problems.map((problem) => problem.slice(0, 14))).toEqual(['Entry "evil": ', 'Entry "evil to']);
+    expect(problems[0]).toContain("can take minutes on some messages");
+    expect(problems[0]).toContain("a+ rather than (a+)+");
+  });
+
+  it("judges regex keys by safe-regex2: nested and too many repeats refused, lazy quantifiers and lookbehind kept", async () => {
+    const regex = { caseSensitive: false, wholeWords: false, useRegex: true };
+    const refused = (pattern: string) => regexProblems(book([entry({ name: "key", keys: [pattern], useRegex: true })])).length === 1;
+    // Refused: a repeat inside a repeat, however spelled ({n} counts as a repeat; an optional group does not), or more than 25 repeats.
+    for (const pattern of ["((ab)+)+", "(a{2,})*", "(?<word>\\w+)*", "(?:a+){2}", "((a+)?)*", "(a+?)+", "(?<=x)(a+)+", "a?".repeat(26)]) {
+      expect(refused(pattern), pattern).toBe(true);
+      expect(keyMatcher(pattern, regex)("a".repeat(30)), pattern).toBe(false);
     }
+    // Kept: brackets and parentheses that are not groups, one level of repeats, lazy quantifiers, lookbehind and lookahead.
+    const allowed = [
+      ["[(a+)]+", "a+"], ["\\(a+\\)+", "(aa)"], ["(?:x|y+)z+", "yyz"], ["drag(on|ons)", "dragons"], ["\\d{2,}?", "42"], ["<.+?>", "<b>"],
+      ["(?<!\\w)dragon(?!\\w)", "a dragon!"], ["(?<=sir )\\w+", "sir Galahad"], ["[+?]\\?", "+?"], ["(\\w+ )?dragon", "red dragon"], ["(dark )??forest", "forest"], ["a?".repeat(25), "aaa"],
+    ] as const;
+    for (const [pattern, text] of allowed) {
+      expect(refused(pattern), pattern).toBe(false);
+      expect(keyMatcher(pattern, regex)(text), pattern).toBe(true);
+    }
+    // Through selection too: the refused key never fires, the lookbehind one does.
+    const lore = [entry({ name: "nested", keys: ["/(\\w+\\s?)+!/"] }), entry({ name: "behind", keys: ["/(?<!\\w)elves?\\b/i"] })];
+    expect(await kept(lore, ["Elves sing here!"])).toEqual(["behind"]);
   });
 
   it("always inserts constant entries, ahead of triggered ones in the budget", async () => {

@@ -1,3 +1,4 @@
+import safeRegex from "safe-regex2";
 import type { LorebookContent, LorebookEntry, LorePosition, TriggeredEntry } from "../contracts/index.js";
 
 /**
@@ -5,7 +6,9 @@ import type { LorebookContent, LorebookEntry, LorePosition, TriggeredEntry } fro
  * fit the token budget. Pure: no store, no engine (token counting is passed in).
  *
  * Cost guard: keys can be regular expressions written by anyone who imports a card, so a pathological
- * pattern could backtrack for a very long time on a long text. Only the last SCAN_CHARS_PER_MESSAGE
+ * pattern could backtrack for a very long time on a long text. Keys shaped for that (a repeat inside a
+ * repeat, like (a+)+, or too many repeats: safe-regex2's star-height check) are refused outright, as
+ * no length limit tames exponential backtracking. For the rest, only the last SCAN_CHARS_PER_MESSAGE
  * characters of each message are scanned, at most SCAN_CHARS_TOTAL of the newest text over all scanned
  * messages (and as much again of triggered entries' text when scanning recursively), and recursion
  * is bounded by MAX_RECURSION_PASSES. A key hidden further back than that does not fire.
@@ -34,6 +37,8 @@ export interface SelectLoreInput {
 export const SCAN_CHARS_PER_MESSAGE = 20_000;
 /** Characters scanned over all messages together, the newest kept (see the cost guard above). */
 export const SCAN_CHARS_TOTAL = 200_000;
+/** Quantifiers (*, +, ?, {n,m}) a regex key may hold in all: more is refused as too slow (safe-regex2's own default). */
+const MAX_REPEATS = 25;
 /** Rounds of scanning triggered entries' text for further keys, when the lorebook scans recursively. */
 export const MAX_RECURSION_PASSES = 3;
 
@@ -203,46 +208,35 @@ function asRegex(key: string, options: MatchOptions): RegExp | Error | undefined
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
-  if (nestsRepeats(source)) return new Error("it repeats a group that itself repeats, like (a+)+, which can take minutes on some messages; write it without the nesting");
+  if (!safeRegex(forSafetyCheck(source), { limit: MAX_REPEATS })) {
+    return new Error(
+      `it repeats something that itself repeats, like (a+)+ or (\\w+\\s?)*, or has more than ${MAX_REPEATS} repeats, which can take minutes on some messages; ` +
+      "write it without a repeat inside a repeat (a+ rather than (a+)+, [\\w\\s]* rather than (\\w+\\s?)*) or split it into several keys",
+    );
+  }
   return regex;
 }
 
 /**
- * Whether a pattern repeats a group that contains a repeat ((a+)+, (\w*\s?)*): the classic shape of
- * exponential backtracking, which no length limit tames. Such keys are refused like invalid ones.
- * Other slow shapes (overlapping alternatives under one repeat) are only bounded by the scan limits.
+ * The source as safe-regex2's parser (ret) can judge it. That parser misreads two things JavaScript
+ * allows: it takes a lazy quantifier (a+?) for an optional repeat ((a+)?, a repeat inside a repeat),
+ * and cannot parse lookbehind ((?<=a), (?<!a)) at all, which it reports as unsafe; both would refuse
+ * harmless keys. Neither changes how a pattern can backtrack: laziness changes the order in which
+ * matches are tried, not how many, and a lookbehind nests like the lookahead it is replaced with.
+ * Escapes and character classes are passed over as they are.
  */
-export function nestsRepeats(source: string): boolean {
-  const groups: boolean[] = [];
-  let inClass = false;
-  let closedRepeatingGroup = false;
-  for (let index = 0; index < source.length; index++) {
-    const char = source[index]!;
-    if (char === "\\") {
-      index++;
-      closedRepeatingGroup = false;
-    } else if (inClass) {
-      if (char === "]") inClass = false;
-    } else if (char === "[") {
-      inClass = true;
-      closedRepeatingGroup = false;
-    } else if (char === "(") {
-      groups.push(false);
-      closedRepeatingGroup = false;
-    } else if (char === ")") {
-      closedRepeatingGroup = groups.pop() ?? false;
-      if (closedRepeatingGroup && groups.length > 0) groups[groups.length - 1] = true;
-    } else if (char === "*" || char === "+" || (char === "{" && /^\{\d*,\d*\}/.test(source.slice(index, index + 24)))) {
-      if (closedRepeatingGroup) return true;
-      if (groups.length > 0) groups[groups.length - 1] = true;
-    } else if (char !== "?") {
-      closedRepeatingGroup = false;
-    }
-  }
-  return false;
+function forSafetyCheck(source: string): string {
+  return source.replace(SAFETY_MISREADS, (match, look: string | undefined, optional: string | undefined, quantifier: string | undefined) =>
+    (look ? `(?${look}` : optional ? ")" : quantifier ?? match));
 }
+/*
+ * Also: an optional group ((\w+ )?) counts as a repeat to the library, so a common key like
+ * /(\w+ )?dragon/ would be refused. A group taken at most once cannot multiply the ways a match
+ * is tried; under an outer repeat (((a+)?)*) the group without its "?" is still refused.
+ */
+const SAFETY_MISREADS = /\\[\s\S]|\[(?:\\[\s\S]|[^\]\\])*\]|\(\?<([=!])|(\))\?\??|([*+?]|\{\d+(?:,\d*)?\})\?/g;
 
-/** Keys of enabled entries that are meant as regular expressions but are not valid ones, in words. */
+/** Keys of enabled entries that are meant as regular expressions but are invalid or refused as too slow, in words. */
 export function regexProblems(book: LorebookContent): string[] {
   const problems: string[] = [];
   for (const entry of book.entries) {

@@ -37,6 +37,18 @@ describe("MemoryService (owner operations)", () => {
     expect((await memory.listPeople(max)).people).toEqual([]);
   });
 
+  it("labels a visitor an embedding site identified by the site's user id, an anonymous one by a short id", async () => {
+    const now = new Date().toISOString();
+    const identified = await store.visitors.create({ id: "vis_identified0001", tokenHash: "hash-identified", externalKey: `${max.id}:user-42`, now });
+    const anonymous = await store.visitors.create({ id: "vis_anon0000000002", tokenHash: "hash-anonymous", now });
+    await memory.add(max.id, identified.id, { kind: "fact", content: "Orders online" });
+    await memory.add(max.id, anonymous.id, { kind: "fact", content: "Browses" });
+    const labels = Object.fromEntries((await memory.listPeople(max)).people.map((person) => [person.participantId, [person.label, person.kind]]));
+    expect(labels).toEqual({ [identified.id]: ["Site user user-42", "visitor"], [anonymous.id]: ["Visitor 000002", "visitor"] });
+    await memory.forget(max.id, identified.id);
+    await memory.forget(max.id, anonymous.id);
+  });
+
   it("keeps one name per person: adding or changing a memory to a name replaces the old one", async () => {
     const first = await memory.add(bea.id, "vis_x", { kind: "name", content: "Sam" });
     const second = await memory.add(bea.id, "vis_x", { kind: "name", content: "Samantha" });

@@ -69,8 +69,12 @@ export class MemoryService {
     const rows = await this.#store.memories.listPeople({ agentId: agent.id, limit: PEOPLE_LIMIT });
     const people = await Promise.all(rows.map(async (row): Promise<RememberedPerson> => {
       const user = row.participantId.startsWith("usr_") ? await this.#store.users.get(row.participantId) : undefined;
-      const visitor = row.participantId.startsWith("vis_");
-      const label = user ? user.name || user.email : visitor ? `Visitor ${row.participantId.slice(-6)}` : row.participantId;
+      const visitor = row.participantId.startsWith("vis_") ? await this.#store.visitors.get(row.participantId) : undefined;
+      const label = user
+        ? user.name || user.email
+        : visitor?.externalKey
+          ? siteUserLabel(visitor.externalKey)
+          : row.participantId.startsWith("vis_") ? `Visitor ${row.participantId.slice(-6)}` : row.participantId;
       return { participantId: row.participantId, label, kind: user ? "user" : "visitor", memoryCount: row.memoryCount, updatedAt: row.updatedAt };
     }));
     return { people };
@@ -249,6 +253,14 @@ export class MemoryService {
 
 function personKey(agentId: string, participantId: string): string {
   return `${agentId}:${participantId}`;
+}
+
+/**
+ * An identified visitor by the id the embedding site knows them by: the owner recognises "Site user
+ * 42" where a random visitor id means nothing. The key is "<agentId>:<userId>"; agent ids hold no ":".
+ */
+function siteUserLabel(externalKey: string): string {
+  return `Site user ${externalKey.slice(externalKey.indexOf(":") + 1)}`;
 }
 
 function notFound(memoryId: string): AtelierError {

@@ -110,6 +110,26 @@ export class Access {
     throw agentNotFound(idOrHandle);
   }
 
+  /**
+   * An agent whose memories of the principal they may read and clear: one they could chat with, or
+   * one they have talked to that has since been unpublished, so that unpublishing never keeps a
+   * person from seeing or erasing what was noted about them. Anyone who never talked to an
+   * unpublished agent gets the same not_found as for an agent that does not exist.
+   */
+  async rememberingAgent(principal: Principal, idOrHandle: string): Promise<Agent> {
+    try {
+      return await this.chatAgent(principal, idOrHandle);
+    } catch (error) {
+      if (!AtelierError.is(error, "not_found") || principal.kind === "anonymous") throw error;
+    }
+    const agent = await this.#agents.find(idOrHandle);
+    if (!agent) throw agentNotFound(idOrHandle);
+    // Their own conversations only: the owner's inbox is not a reason to reach someone else's memories.
+    const theirs = await this.#chat.listConversations({ agentId: agent.id, participantId: participantIdOf(principal), limit: 1 });
+    if (theirs.length === 0) throw agentNotFound(idOrHandle);
+    return this.#forVisitor(principal, agent);
+  }
+
   /** An agent's public face: unlisted and public agents (pinned version) for anyone, and their owner's own as it is now. */
   async publishedAgent(principal: Principal, idOrHandle: string): Promise<Agent> {
     const agent = await this.#agents.find(idOrHandle);

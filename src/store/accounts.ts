@@ -82,6 +82,8 @@ export interface ApiKeyRepository {
 
 export interface StoredVisitor {
   id: string;
+  /** "<agentId>:<userId>" for a visitor an embedding site identified; null for an anonymous one. */
+  externalKey: string | null;
   createdAt: string;
   lastSeenAt: string;
 }
@@ -89,6 +91,7 @@ export interface StoredVisitor {
 export interface VisitorRepository {
   /** Throws conflict when the id, the token or the external key is taken. */
   create(input: { id: string; tokenHash: string; now: string; externalKey?: string | null }): Promise<StoredVisitor>;
+  get(id: string): Promise<StoredVisitor | undefined>;
   findByTokenHash(tokenHash: string): Promise<StoredVisitor | undefined>;
   /** The visitor an embedding site identified: external key "<agentId>:<userId>" (anonymous visitors have none). */
   findByExternalKey(externalKey: string): Promise<StoredVisitor | undefined>;

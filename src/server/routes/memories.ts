@@ -18,9 +18,9 @@ const OWN_WRITE: AuthRule = { allow: ["user", "visitor"], scope: "conversations:
  */
 export function memoryRoutes({ access, memory }: AppServices): RouteSpec[] {
   const own = ({ params, principal }: { params: { id: string }; principal: Principal }) => access.ownAgent(principal, params.id);
-  /** The agent the caller could talk to (their own, or a published one as visitors get it) and who they are to it. */
+  /** The agent the caller could talk to, or has talked to before it was unpublished, and who they are to it. */
   const caller = async ({ query, principal }: { query: { agentId: string }; principal: Principal }) => {
-    const agent = await access.chatAgent(principal, query.agentId);
+    const agent = await access.rememberingAgent(principal, query.agentId);
     return { agent, participantId: participantIdOf(visitorOrUserOf(principal)) };
   };
   return [

@@ -148,7 +148,7 @@ export function describeCredentialContract(open: OpenStore): void {
       const tokenHash = uniqueId("hash");
       const visitor = await store().visitors.create({ id: uniqueId("vis"), tokenHash, now: at(1) });
 
-      expect(visitor).toEqual({ id: visitor.id, createdAt: at(1), lastSeenAt: at(1) });
+      expect(visitor).toEqual({ id: visitor.id, externalKey: null, createdAt: at(1), lastSeenAt: at(1) });
       expect(await store().visitors.findByTokenHash(tokenHash)).toEqual(visitor);
       await store().visitors.touch({ id: visitor.id, now: at(7) });
       expect(await store().visitors.findByTokenHash(tokenHash)).toEqual({ ...visitor, lastSeenAt: at(7) });

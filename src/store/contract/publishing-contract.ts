@@ -15,10 +15,23 @@ export function describePublishingContract(open: OpenStore): void {
       const tokenHash = hash();
       const created = await store().visitors.create({ id, tokenHash, externalKey, now: at(1) });
 
-      expect(created).toEqual({ id, createdAt: at(1), lastSeenAt: at(1) });
+      expect(created).toEqual({ id, externalKey, createdAt: at(1), lastSeenAt: at(1) });
       expect(await store().visitors.findByExternalKey(externalKey)).toEqual(created);
       expect(await store().visitors.findByTokenHash(tokenHash)).toEqual(created);
       expect(await store().visitors.findByExternalKey(`${externalKey}-other`)).toBeUndefined();
+    });
+
+    it("gets a visitor by id, with the external key an identified one carries and null for an anonymous one", async () => {
+      const externalKey = `${uniqueId("agt")}:user-7`;
+      const identified = await store().visitors.create({ id: uniqueId("vis"), tokenHash: hash(), externalKey, now: at(1) });
+      const anonymous = await store().visitors.create({ id: uniqueId("vis"), tokenHash: hash(), now: at(2) });
+      await store().visitors.touch({ id: identified.id, now: at(5) });
+
+      expect(await store().visitors.get(identified.id)).toEqual({ id: identified.id, externalKey, createdAt: at(1), lastSeenAt: at(5) });
+      expect(await store().visitors.get(anonymous.id)).toEqual({ id: anonymous.id, externalKey: null, createdAt: at(2), lastSeenAt: at(2) });
+      expect(await store().visitors.get(uniqueId("vis"))).toBeUndefined();
+      expect(await store().visitors.delete(identified.id)).toBe(true);
+      expect(await store().visitors.get(identified.id)).toBeUndefined();
     });
 
     it("makes anonymous visitors without an external key, any number of them", async () => {

@@ -60,7 +60,7 @@ export function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
 }
 
 export function toVisitor(row: Omit<Selectable<VisitorsTable>, "token_hash">): StoredVisitor {
-  return { id: row.id, createdAt: row.created_at, lastSeenAt: row.last_seen_at };
+  return { id: row.id, externalKey: row.external_key, createdAt: row.created_at, lastSeenAt: row.last_seen_at };
 }
 
 export function toInvite(row: Selectable<InvitesTable>): Invite {

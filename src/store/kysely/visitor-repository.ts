@@ -25,6 +25,11 @@ export class KyselyVisitorRepository implements VisitorRepository {
     return toVisitor(row);
   }
 
+  async get(id: string): Promise<StoredVisitor | undefined> {
+    const row = await this.#context.db.selectFrom("visitors").select(["id", "created_at", "last_seen_at", "external_key"]).where("id", "=", id).executeTakeFirst();
+    return row && toVisitor(row);
+  }
+
   async findByTokenHash(tokenHash: string): Promise<StoredVisitor | undefined> {
     const row = await this.#context.db.selectFrom("visitors").select(["id", "created_at", "last_seen_at", "external_key"]).where("token_hash", "=", tokenHash).executeTakeFirst();
     return row && toVisitor(row);
