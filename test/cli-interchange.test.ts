@@ -1,16 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, ImportResult } from "../src/contracts/index.js";
-import { runCli } from "../src/cli/program.js";
+import { runAtelier } from "./support/cli.js";
+import { cardPath } from "./support/fixtures.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
 
 /* `atelier agent import` and `atelier agent export` against the real server. */
-
-const repoRoot = path.resolve(import.meta.dirname, "..");
-const fixtures = process.env.ATELIER_FIXTURES ?? path.resolve(repoRoot, "../shared/fixtures");
 
 let server: TestServer;
 let workDir: string;
@@ -24,25 +21,13 @@ afterAll(async () => {
   if (workDir) removeDir(workDir);
 });
 
-async function atelier(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  const code = await runCli({
-    argv: ["--url", server.url, ...args],
-    context: { stdin: Readable.from([""]), stdout, stderr, env: { ATELIER_API_KEY: server.apiKey, ATELIER_DATA_DIR: server.dataDir } },
-  });
-  return { code, stdout: out, stderr: err };
-}
+const atelier = (args: string[]) => runAtelier(server, args);
 
 const agentCount = async () => (await server.json<{ agents: Agent[] }>("GET", "/api/agents")).body.agents.length;
 
 describe("atelier agent import / export", () => {
   it("imports a card, exports it in every format, and imports the export back", async () => {
-    const imported = await atelier(["agent", "import", path.join(fixtures, "cards", "Seraphina.png")]);
+    const imported = await atelier(["agent", "import", cardPath("Seraphina.png")]);
     expect(imported.stderr).toBe("");
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/^Imported Seraphina \(@seraphina\) from a card-v2 file, with 4 lorebook entries\.$/m);

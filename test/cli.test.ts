@@ -1,9 +1,8 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, ConversationWithMessages } from "../src/contracts/index.js";
-import { runCli } from "../src/cli/program.js";
+import { runAtelier, type CliRun } from "./support/cli.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
@@ -15,22 +14,9 @@ afterAll(async () => {
   if (server) removeDir(server.dataDir);
 });
 
-/**
- * Runs `atelier <args>` in-process against the real server, with piped stdin and captured output.
- * It sends the admin's API key and works on the server's data directory unless `env` says otherwise.
- */
-async function atelier(args: string[], stdinText = "", env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  const code = await runCli({
-    argv: ["--url", server.url, ...args],
-    context: { stdin: Readable.from([stdinText]), stdout, stderr, env: env ?? { ATELIER_API_KEY: server.apiKey, ATELIER_DATA_DIR: server.dataDir } },
-  });
-  return { code, stdout: out, stderr: err };
+/** `atelier <args>` against the test server (see runAtelier). */
+function atelier(args: string[], stdinText = "", env?: NodeJS.ProcessEnv): Promise<CliRun> {
+  return runAtelier(server, args, { stdin: stdinText, ...(env ? { env } : {}) });
 }
 
 describe("the atelier CLI against the real server and engine", () => {

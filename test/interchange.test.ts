@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import extractChunks from "png-chunks-extract";
 import pngText from "png-chunk-text";
 import yauzl from "yauzl";
@@ -7,13 +5,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Agent, AgentVersionSummary, ErrorBody, ImportResult, KnowledgeSource, Lorebook } from "../src/contracts/index.js";
 import { seedApiKey, seedUser, seedVisitor } from "./support/accounts.js";
 import { TINY_PNG } from "./support/route-fixtures.js";
+import { readCard } from "./support/fixtures.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
 
 /* Agents in and out as files, through the real server: cards, elizaOS characters, bundles, avatars. */
 
-const repoRoot = path.resolve(import.meta.dirname, "..");
-const fixtures = process.env.ATELIER_FIXTURES ?? path.resolve(repoRoot, "../shared/fixtures");
-const seraphina = () => readFileSync(path.join(fixtures, "cards", "Seraphina.png"));
+const seraphina = () => readCard("Seraphina.png");
 
 let server: TestServer;
 beforeAll(async () => {

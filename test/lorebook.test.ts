@@ -1,13 +1,11 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent, Lorebook, LorebookImportResult, LorebookTestResult } from "../src/contracts/index.js";
 import { seedSession, seedUser, seedVisitor } from "./support/accounts.js";
 import { call } from "./support/http.js";
+import { readCard } from "./support/fixtures.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
 
-const fixtures = process.env.ATELIER_FIXTURES ?? path.resolve(import.meta.dirname, "../../shared/fixtures");
-const card = (name: string) => readFileSync(path.join(fixtures, "cards", name));
+const card = readCard;
 
 let server: TestServer;
 let agent: Agent;

@@ -1,17 +1,15 @@
-import path from "node:path";
-import { readFileSync } from "node:fs";
 import { PNG } from "pngjs";
 import { ZipFile } from "yazl";
 import textChunk from "png-chunk-text";
 import { expect } from "vitest";
 import { AtelierError, type ErrorCode } from "../contracts/errors.js";
+import { readCard } from "../../test/support/fixtures.js";
 import { encodePng, readPngChunks } from "./png.js";
 
 /** Helpers for the interchange tests: real fixtures, and cards built with the same libraries apps use. */
-const fixtures = process.env.ATELIER_FIXTURES ?? path.resolve(import.meta.dirname, "../../../shared/fixtures");
 
 export function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(path.join(fixtures, "cards", name)));
+  return new Uint8Array(readCard(name));
 }
 
 export function smallPng(red = 200): Uint8Array {

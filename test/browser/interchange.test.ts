@@ -1,16 +1,12 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, Download, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Agent, AgentList, Lorebook } from "../../src/contracts/index.js";
+import { readCard } from "../support/fixtures.js";
 import { openStudio, screenshot, startStudio, stopStudio } from "../support/browser.js";
 import type { TestServer } from "../support/server.js";
 import { accessibilityViolations } from "./axe.js";
 
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const fixtures = process.env.ATELIER_FIXTURES ?? path.resolve(repoRoot, "../shared/fixtures");
-const card = (name: string) => readFileSync(path.join(fixtures, "cards", name));
+const card = readCard;
 
 let server: TestServer;
 let browser: Browser;

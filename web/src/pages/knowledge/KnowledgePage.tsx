@@ -1,11 +1,8 @@
-import { useParams } from "react-router";
-import { AtelierError, type Agent } from "../../../../src/contracts/index.js";
-import { api } from "../../api.js";
+import { type Agent } from "../../../../src/contracts/index.js";
 import { ButtonLink } from "../../components/Button.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
 import { Loading } from "../../components/Loading.js";
-import { NotFoundPage } from "../NotFoundPage.js";
-import { useAsync } from "../useAsync.js";
+import { AgentSubPage } from "../AgentSubPage.js";
 import { SearchPanel } from "./SearchPanel.js";
 import { SourceTable } from "./SourceTable.js";
 import { UploadArea } from "./UploadArea.js";
@@ -15,14 +12,7 @@ import "./knowledge.css";
 
 /** /agents/:agentId/knowledge: the documents an agent answers from. */
 export function KnowledgePage() {
-  const { agentId = "" } = useParams();
-  const [agent, reload] = useAsync(() => api.getAgent(agentId), [agentId]);
-  if (agent.status === "loading") return <Loading label="Loading the agent…" />;
-  if (agent.status === "error") {
-    if (AtelierError.is(agent.error, "not_found")) return <NotFoundPage />;
-    return <ErrorMessage error={agent.error} title="The agent could not be loaded" onRetry={reload} />;
-  }
-  return <KnowledgeManager key={agent.value.id} agent={agent.value} />;
+  return <AgentSubPage>{(agent) => <KnowledgeManager key={agent.id} agent={agent} />}</AgentSubPage>;
 }
 
 function KnowledgeManager({ agent }: { agent: Agent }) {

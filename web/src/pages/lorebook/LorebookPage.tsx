@@ -1,13 +1,11 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { useBlocker, useParams } from "react-router";
+import { useBlocker } from "react-router";
 import { AtelierError, type Agent } from "../../../../src/contracts/index.js";
-import { api } from "../../api.js";
 import { Button, ButtonLink } from "../../components/Button.js";
 import { ConfirmDialog } from "../../components/ConfirmDialog.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
 import { Loading } from "../../components/Loading.js";
-import { NotFoundPage } from "../NotFoundPage.js";
-import { useAsync } from "../useAsync.js";
+import { AgentSubPage } from "../AgentSubPage.js";
 import { BookSettings } from "./BookSettings.js";
 import { EntryList, entryTitle } from "./EntryList.js";
 import { LorebookFiles } from "./LorebookFiles.js";
@@ -18,14 +16,7 @@ import "./lorebook.css";
 
 /** /agents/:agentId/lorebook: world info the agent is reminded of when a conversation mentions its keys. */
 export function LorebookPage() {
-  const { agentId = "" } = useParams();
-  const [agent, reload] = useAsync(() => api.getAgent(agentId), [agentId]);
-  if (agent.status === "loading") return <Loading label="Loading the agent…" />;
-  if (agent.status === "error") {
-    if (AtelierError.is(agent.error, "not_found")) return <NotFoundPage />;
-    return <ErrorMessage error={agent.error} title="The agent could not be loaded" onRetry={reload} />;
-  }
-  return <LorebookManager key={agent.value.id} agent={agent.value} />;
+  return <AgentSubPage>{(agent) => <LorebookManager key={agent.id} agent={agent} />}</AgentSubPage>;
 }
 
 function LorebookManager({ agent }: { agent: Agent }) {

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import type { LorebookTestResult } from "../../../../src/contracts/index.js";
+import type { LorebookTestResult, TriggeredEntry } from "../../../../src/contracts/index.js";
 import { api } from "../../api.js";
 import { Button } from "../../components/Button.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
@@ -58,32 +58,8 @@ export function TryMessage({ agentId, dirty }: { agentId: string; dirty: boolean
           </ul>
         </div>
       )}
-      {kept.length > 0 && (
-        <>
-          <h3>Added to the prompt</h3>
-          <ul className="lore-fired" aria-label="Entries that fire">
-            {kept.map((entry) => (
-              <li key={entry.entryId}>
-                <strong>{entry.name || entry.entryId}</strong>
-                <span className="muted"> · {reasonText(entry.reason)} · {tokens(entry.tokens)}</span>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-      {leftOut.length > 0 && (
-        <>
-          <h3>Left out: over the token budget</h3>
-          <ul className="lore-fired lore-fired--out" aria-label="Entries left out for the budget">
-            {leftOut.map((entry) => (
-              <li key={entry.entryId}>
-                <strong>{entry.name || entry.entryId}</strong>
-                <span className="muted"> · {reasonText(entry.reason)} · {tokens(entry.tokens)}</span>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <FiredEntries title="Added to the prompt" label="Entries that fire" entries={kept} />
+      <FiredEntries title="Left out: over the token budget" label="Entries left out for the budget" entries={leftOut} className="lore-fired--out" />
     </section>
   );
 }
@@ -100,3 +76,21 @@ function reasonText(reason: string): string {
 }
 
 const tokens = (count: number) => `${count} ${count === 1 ? "token" : "tokens"}`;
+
+/** One list of triggered entries with why each fired and what it costs; nothing when empty. */
+function FiredEntries({ title, label, entries, className = "" }: { title: string; label: string; entries: readonly TriggeredEntry[]; className?: string }) {
+  if (entries.length === 0) return null;
+  return (
+    <>
+      <h3>{title}</h3>
+      <ul className={`lore-fired ${className}`.trim()} aria-label={label}>
+        {entries.map((entry) => (
+          <li key={entry.entryId}>
+            <strong>{entry.name || entry.entryId}</strong>
+            <span className="muted"> · {reasonText(entry.reason)} · {tokens(entry.tokens)}</span>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

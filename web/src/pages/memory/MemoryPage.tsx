@@ -1,11 +1,11 @@
 import { useCallback, useState } from "react";
-import { useParams, useSearchParams } from "react-router";
-import { AtelierError, type Agent } from "../../../../src/contracts/index.js";
+import { useSearchParams } from "react-router";
+import { type Agent } from "../../../../src/contracts/index.js";
 import { api } from "../../api.js";
 import { ButtonLink } from "../../components/Button.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
 import { Loading } from "../../components/Loading.js";
-import { NotFoundPage } from "../NotFoundPage.js";
+import { AgentSubPage } from "../AgentSubPage.js";
 import { useAsync } from "../useAsync.js";
 import { PeopleList } from "./PeopleList.js";
 import { PersonMemories } from "./PersonMemories.js";
@@ -13,14 +13,7 @@ import "./memory.css";
 
 /** /agents/:agentId/memory: what the agent remembers about each person it talks to. */
 export function MemoryPage() {
-  const { agentId = "" } = useParams();
-  const [agent, reload] = useAsync(() => api.getAgent(agentId), [agentId]);
-  if (agent.status === "loading") return <Loading label="Loading the agent…" />;
-  if (agent.status === "error") {
-    if (AtelierError.is(agent.error, "not_found")) return <NotFoundPage />;
-    return <ErrorMessage error={agent.error} title="The agent could not be loaded" onRetry={reload} />;
-  }
-  return <MemoryManager key={agent.value.id} agent={agent.value} />;
+  return <AgentSubPage>{(agent) => <MemoryManager key={agent.id} agent={agent} />}</AgentSubPage>;
 }
 
 function MemoryManager({ agent }: { agent: Agent }) {
