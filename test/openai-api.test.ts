@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Agent, ApiKeyUsage, CreatedApiKey } from "../src/contracts/index.js";
+import type { Agent, ApiKeyUsage, CreatedApiKey, Memory, RememberedPeople } from "../src/contracts/index.js";
 import { seedSession, seedUser } from "./support/accounts.js";
 import { removeDir, startTestServer, type TestServer } from "./support/server.js";
 import { call } from "./support/http.js";
@@ -163,5 +163,57 @@ describe("usage per key", () => {
     const stranger = await seedUser(server.services.store);
     const theirs = await asPerson(await seedSession(server.services.store, stranger.id), "GET", `/api/keys/${alphaKey.key.id}/usage`);
     expect(theirs.status).toBe(404);
+  });
+});
+
+describe("per-person memory through `user`", () => {
+  const remember = [{ role: "user" as const, content: "What do you remember about me?" }];
+
+  it("answers what the agent remembers about exactly that person of this key, streamed or not", { timeout: 60_000 }, async () => {
+    const { memory } = server.services;
+    const alice = `api:${allKey.key.id}:alice`;
+    await memory.add(alpha.id, alice, { kind: "name", content: "Alice" });
+    await memory.add(alpha.id, alice, { kind: "preference", content: "Likes seeded spelt loaves" });
+    // The same app user behind another key of the same owner is someone else.
+    await memory.add(alpha.id, `api:${alphaKey.key.id}:alice`, { kind: "fact", content: "Lives by the lighthouse" });
+
+    const mine = await client(allKey.token).chat.completions.create({ model: "alpha", messages: remember, user: "alice" });
+    expect(mine.choices[0]!.message.content).toBe(
+      "Here is what I remember about you:\n- Alice\n- Likes seeded spelt loaves\n\nIf you want me to forget all of it, say \"forget everything about me\".",
+    );
+
+    const stream = await client(alphaKey.token).chat.completions.create({ model: "alpha", messages: remember, user: "alice", stream: true });
+    let streamed = "";
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? "";
+    expect(streamed).toContain("- Lives by the lighthouse");
+    expect(streamed).not.toContain("spelt");
+
+    const stranger = await client(allKey.token).chat.completions.create({ model: "alpha", messages: remember, user: "bob" });
+    expect(stranger.choices[0]!.message.content).toContain("I don't remember anything about you yet.");
+
+    // Without `user` the request stays stateless: the model answers, from no memories.
+    const plain = await client(allKey.token).chat.completions.create({ model: "alpha", messages: remember, max_tokens: 6 });
+    expect(plain.usage!.prompt_tokens).toBeGreaterThan(20);
+    expect(plain.choices[0]!.message.content).not.toContain("Here is what I remember");
+    expect(plain.choices[0]!.message.content).not.toContain("spelt");
+  });
+
+  it("takes an empty `user` as no one, and refuses one longer than OpenAI allows", async () => {
+    const openai = client(allKey.token);
+    const anonymous = await openai.chat.completions.create({ model: "alpha", messages: remember, user: "", max_tokens: 6 });
+    expect(anonymous.choices[0]!.message.content).not.toContain("Here is what I remember");
+    await expect(openai.chat.completions.create({ model: "alpha", messages: remember, user: "x".repeat(257) })).rejects.toThrow("`user` is at most 256 characters");
+  });
+
+  it("shows these people to the owner as API users, who can read and forget them", async () => {
+    const { body } = await asPerson<RememberedPeople>(session, "GET", `/api/agents/${alpha.id}/people`);
+    const alice = `api:${allKey.key.id}:alice`;
+    expect(body.people.find((person) => person.participantId === alice)).toMatchObject({ label: "API user alice", memoryCount: 2 });
+    const path = `/api/agents/${alpha.id}/people/${encodeURIComponent(alice)}/memories`;
+    const memories = await asPerson<{ memories: Memory[] }>(session, "GET", path);
+    expect(memories.body.memories.map((memory) => memory.content)).toEqual(["Alice", "Likes seeded spelt loaves"]);
+    expect(memories.body.memories.every((memory) => memory.conversationId === null)).toBe(true);
+    expect((await asPerson<{ deleted: number }>(session, "DELETE", path)).body).toEqual({ deleted: 2 });
+    expect(await server.services.memory.listFor(alpha.id, alice)).toEqual([]);
   });
 });

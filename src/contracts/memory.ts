@@ -51,7 +51,8 @@ export type RememberedPerson = z.infer<typeof RememberedPerson>;
 export const RememberedPeople = z.object({ people: z.array(RememberedPerson) });
 export type RememberedPeople = z.infer<typeof RememberedPeople>;
 
-export const PersonParams = z.object({ id: z.string().min(1).max(100), participantId: z.string().min(1).max(200) });
+/** Participant ids run to ~235 characters: an API person is "api:<key id>:<the app's user, up to 200>". */
+export const PersonParams = z.object({ id: z.string().min(1).max(100), participantId: z.string().min(1).max(300) });
 export const MemoryParams = z.object({ id: z.string().min(1).max(100), memoryId: z.string().min(1).max(100) });
 /** The caller's own memories with one agent (visitors and signed-in people alike). */
 export const OwnMemoriesQuery = z.object({ agentId: z.string().min(1).max(100) });

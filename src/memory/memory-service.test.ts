@@ -49,6 +49,15 @@ describe("MemoryService (owner operations)", () => {
     await memory.forget(max.id, anonymous.id);
   });
 
+  it("labels a person known through the OpenAI-compatible API by the app's `user`", async () => {
+    await memory.add(max.id, "api:key_0123:alice", { kind: "fact", content: "Uses the app" });
+    await memory.add(max.id, "api:usr_ann:bob:the:builder", { kind: "fact", content: "Builds" });
+    const labels = Object.fromEntries((await memory.listPeople(max)).people.map((person) => [person.participantId, [person.label, person.kind]]));
+    expect(labels).toEqual({ "api:key_0123:alice": ["API user alice", "visitor"], "api:usr_ann:bob:the:builder": ["API user bob:the:builder", "visitor"] });
+    await memory.forget(max.id, "api:key_0123:alice");
+    await memory.forget(max.id, "api:usr_ann:bob:the:builder");
+  });
+
   it("keeps one name per person: adding or changing a memory to a name replaces the old one", async () => {
     const first = await memory.add(bea.id, "vis_x", { kind: "name", content: "Sam" });
     const second = await memory.add(bea.id, "vis_x", { kind: "name", content: "Samantha" });

@@ -31,6 +31,17 @@ const PEOPLE_LIMIT = 500;
 type CountText = (text: string) => number | Promise<number>;
 
 /**
+ * Where an exchange to note facts from happened: a conversation (whose person it is), or a person
+ * talking without one (the OpenAI-compatible API's `user`), whose memories are tied to no conversation.
+ */
+export type ExchangeSource =
+  | { conversation: Conversation; participantId?: string | undefined }
+  | { conversation: null; participantId: string };
+
+/** The prefix of people known through the OpenAI-compatible API: "api:<keyId or userId>:<the app's user>". */
+export const API_PERSON_PREFIX = "api:";
+
+/**
  * What agents remember about the people they talk to: the owner's view and edits, recall for a
  * turn, "what do you remember about me" / "forget me", and the work after a turn (noting facts,
  * summarising a conversation that outgrows its budget), run one job at a time in the background.
@@ -74,7 +85,9 @@ export class MemoryService {
         ? user.name || user.email
         : visitor?.externalKey
           ? siteUserLabel(visitor.externalKey)
-          : row.participantId.startsWith("vis_") ? `Visitor ${row.participantId.slice(-6)}` : row.participantId;
+          : row.participantId.startsWith("vis_")
+            ? `Visitor ${row.participantId.slice(-6)}`
+            : row.participantId.startsWith(API_PERSON_PREFIX) ? apiUserLabel(row.participantId) : row.participantId;
       return { participantId: row.participantId, label, kind: user ? "user" : "visitor", memoryCount: row.memoryCount, updatedAt: row.updatedAt };
     }));
     return { people };
@@ -149,33 +162,36 @@ export class MemoryService {
     return recallReply(await this.#store.memories.listFor({ agentId, participantId }));
   }
 
-  /** Queues noting what the person said about themself in the exchange just finished. */
-  extractAfterTurn(input: { agent: Agent; conversation: Conversation; engine: ChatEngine; userMessage: string; reply: string }): void {
+  /**
+   * Queues noting what the person said about themself in the exchange just finished. A newer exchange
+   * of the same conversation (or, without one, of the same person) replaces one still waiting.
+   */
+  extractAfterTurn(input: ExchangeSource & { agent: Agent; engine: ChatEngine; userMessage: string; reply: string }): void {
     // Without constrained output a model's notes could not be trusted to parse: nothing is noted.
     if (!this.settings.extract || !input.engine.capabilities.jsonSchema || input.userMessage.trim() === "") return;
-    const person = personKey(input.agent.id, input.conversation.participantId);
+    const person = personKey(input.agent.id, participantOf(input));
     const generation = this.#forgotten.get(person) ?? 0;
-    this.background.enqueue(`extract:${person}:${input.conversation.id}`, "memory extraction", async (signal) => {
+    this.background.enqueue(`extract:${person}:${input.conversation?.id ?? "api"}`, "memory extraction", async (signal) => {
       await this.extractNow({ ...input, signal }, generation);
     });
   }
 
   /** Extracts and stores at once; returns the memories added or updated. */
-  async extractNow(input: { agent: Agent; conversation: Conversation; engine: ChatEngine; userMessage: string; reply: string; signal?: AbortSignal | undefined }, generation?: number): Promise<Memory[]> {
+  async extractNow(input: ExchangeSource & { agent: Agent; engine: ChatEngine; userMessage: string; reply: string; signal?: AbortSignal | undefined }, generation?: number): Promise<Memory[]> {
     const { agent, conversation } = input;
-    const scope = { agentId: agent.id, participantId: conversation.participantId };
+    const scope = { agentId: agent.id, participantId: participantOf(input) };
     const person = personKey(scope.agentId, scope.participantId);
     const existing = await this.#store.memories.listFor(scope);
     const facts = await extractFacts(input.engine, { agentName: agent.name, existing, userMessage: input.userMessage, reply: input.reply }, { signal: input.signal, sampling: this.#sampling });
     // The person was forgotten while the model was writing: what it noted is forgotten too.
     if (input.signal?.aborted || (generation !== undefined && (this.#forgotten.get(person) ?? 0) !== generation)) return [];
     // Deleted meanwhile (with the visitor or account it belonged to): nothing of it is kept.
-    if (!(await this.#store.conversations.get(conversation.id))) return [];
+    if (conversation && !(await this.#store.conversations.get(conversation.id))) return [];
     const changed: Memory[] = [];
     const now = this.#now().toISOString();
     for (const change of planMemoryChanges(await this.#store.memories.listFor(scope), facts)) {
       if (change.type === "add") {
-        changed.push(await this.#store.memories.add({ id: newId("mem"), ...scope, kind: change.kind, content: change.content, origin: "extracted", conversationId: conversation.id, now }));
+        changed.push(await this.#store.memories.add({ id: newId("mem"), ...scope, kind: change.kind, content: change.content, origin: "extracted", conversationId: conversation?.id ?? null, now }));
       } else {
         const updated = await this.#store.memories.update({ id: change.id, kind: change.kind, content: change.content, origin: "extracted", now });
         if (updated) changed.push(updated);
@@ -253,6 +269,19 @@ export class MemoryService {
 
 function personKey(agentId: string, participantId: string): string {
   return `${agentId}:${participantId}`;
+}
+
+function participantOf(source: ExchangeSource): string {
+  return source.conversation ? source.conversation.participantId : source.participantId;
+}
+
+/**
+ * A person known through the OpenAI-compatible API, by the id the app sent as `user`: the owner
+ * recognises "API user alice". The id is "api:<keyId or userId>:<user>"; key and user ids hold no ":".
+ */
+function apiUserLabel(participantId: string): string {
+  const rest = participantId.slice(API_PERSON_PREFIX.length);
+  return `API user ${rest.slice(rest.indexOf(":") + 1)}`;
 }
 
 /**

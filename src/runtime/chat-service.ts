@@ -21,9 +21,9 @@ import type { Logger } from "./logger.js";
 import { expandMacros } from "./macros.js";
 import type { ReplyHub, ReplyRun } from "./reply-hub.js";
 import type { DomainEvent, EventBus } from "./events.js";
-import { isVisibleToParticipant, toHistory, TurnContext, type KnowledgeRetriever, type PreparedTurn, type TurnMessage } from "./turn-context.js";
+import { isVisibleToParticipant, toHistory, TurnContext, type KnowledgeRetriever, type PreparedTurn, type TurnMessage, type TurnScope } from "./turn-context.js";
 
-export { isVisibleToParticipant, type KnowledgeRetriever, type PreparedTurn, type TurnMessage };
+export { isVisibleToParticipant, type KnowledgeRetriever, type PreparedTurn, type TurnMessage, type TurnScope };
 
 export interface ChatServiceOptions {
   store: Store;
@@ -324,11 +324,11 @@ export class ChatService {
 
   /**
    * The turn pipeline up to the engine (see TurnContext). `context.conversation`: whose turn it is,
-   * for memory and summaries; without it (the OpenAI-compatible API, on the history a client sends)
-   * the turn has neither, and lore and knowledge still apply.
+   * for memory and summaries; `context.person`: someone without a conversation (the OpenAI-compatible
+   * API's `user`), for memory only; with neither the turn is stateless, and lore and knowledge still apply.
    */
-  prepareTurn(agent: Agent, history: readonly (ChatMessage | TurnMessage)[], context?: { conversation: Conversation }): Promise<PreparedTurn> {
-    return this.#turns.prepare(agent, history, context?.conversation);
+  prepareTurn(agent: Agent, history: readonly (ChatMessage | TurnMessage)[], context?: TurnScope): Promise<PreparedTurn> {
+    return this.#turns.prepare(agent, history, context);
   }
 
   async #startReply(input: {
@@ -468,8 +468,8 @@ export class ChatService {
     const after = prepared.after;
     if (!memory || !after || reply.trim() === "") return;
     const { agent, engine } = prepared;
-    memory.extractAfterTurn({ agent, conversation: after.conversation, engine, userMessage: after.userMessage, reply });
-    memory.summariseAfterTurn({ agent, conversation: after.conversation, engine, historyBudget: after.historyBudget, historyTokens: after.historyTokens + replyTokens });
+    memory.extractAfterTurn({ agent, conversation: after.conversation, participantId: after.participantId, engine, userMessage: after.userMessage, reply });
+    if (after.conversation) memory.summariseAfterTurn({ agent, conversation: after.conversation, engine, historyBudget: after.historyBudget, historyTokens: after.historyTokens + replyTokens });
   }
 }
 

@@ -1,14 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { AtelierError, type Agent, type ChatMessage } from "../contracts/index.js";
+import { API_PERSON_PREFIX, type MemoryService } from "../memory/memory-service.js";
 import type { ApiKeyUsageRepository } from "../store/api-key-usage.js";
 import type { AgentsService } from "./agents-service.js";
 import type { ChatService, PreparedTurn } from "./chat-service.js";
 import type { Logger } from "./logger.js";
 
 /*
- * The OpenAI-compatible API's logic: which agents a caller may use as "models", and one stateless
- * completion through the agent's full turn pipeline (persona, knowledge, budgeted prompt). The HTTP
- * layer (src/server/routes/openai.ts) only validates and formats; nothing here is stored but usage.
+ * The OpenAI-compatible API's logic: which agents a caller may use as "models", and one completion
+ * through the agent's full turn pipeline (persona, knowledge, budgeted prompt). The HTTP layer
+ * (src/server/routes/openai.ts) only validates and formats. No conversation is stored: only usage,
+ * and, when the request names its `user`, what the agent remembers about that person.
  */
 
 /** Who asks: the user, and the API key with the agents it is limited to (null: every agent of the user). */
@@ -34,6 +36,8 @@ export interface CompletionRequest {
   seed?: number | undefined;
   /** Text that ends the reply where it appears (not included in it). */
   stop?: readonly string[] | undefined;
+  /** The app's id for the person it speaks for (OpenAI's `user`): they get per-person memory. */
+  user?: string | undefined;
 }
 
 export type CompletionFinish = "stop" | "length";
@@ -55,6 +59,8 @@ export interface CompletionsServiceOptions {
   agents: Pick<AgentsService, "find" | "list" | "forVisitors">;
   chat: Pick<ChatService, "prepareTurn">;
   usage: ApiKeyUsageRepository;
+  /** Notes what a named `user` says about themself; without it nothing is noted (recall still comes with the turn). */
+  memory?: Pick<MemoryService, "extractAfterTurn"> | undefined;
   logger: Logger;
   now?: () => Date;
 }
@@ -91,9 +97,10 @@ export class CompletionsService {
     // Published agents answer with the version their owner pinned, as visitors get it; private ones with the latest.
     const pinned = await this.#options.agents.forVisitors(found);
     const { agent, history } = conversationOf(pinned, request);
+    const person = request.user === undefined ? undefined : { participantId: apiParticipantId(caller, request.user) };
     let prepared: PreparedTurn;
     try {
-      prepared = await this.#options.chat.prepareTurn(agent, history);
+      prepared = await this.#options.chat.prepareTurn(agent, history, { person });
     } catch (error) {
       await this.#record(caller, found.id, { promptTokens: 0, completionTokens: 0 });
       throw error;
@@ -114,6 +121,8 @@ export class CompletionsService {
     const signal = AbortSignal.any([input.signal, stopped.signal]);
     const cutter = new StopCutter(input.stop);
     let usage = { promptTokens: prepared.plan.promptTokens, completionTokens: 0 };
+    // What the client received, which is what the person was answered (stop sequences cut it).
+    let reply = "";
     try {
       const events = prepared.engine.streamChat(
         {
@@ -129,6 +138,8 @@ export class CompletionsService {
           if (event.finishReason === "error") throw new AtelierError("engine_error", "The model failed while writing the reply. Try again.");
           const rest = cutter.flush();
           if (rest) yield { type: "delta", text: rest };
+          // Queued before the end event: a client that has its answer may stop iterating right there.
+          this.#remember(prepared, reply + rest);
           // Cut by a stop sequence: OpenAI calls that a natural stop as well.
           yield { type: "end", finishReason: event.finishReason === "length" && !cutter.hit ? "length" : "stop", usage };
           return;
@@ -136,12 +147,21 @@ export class CompletionsService {
         if (cutter.hit) continue;
         const text = cutter.push(event.delta);
         if (cutter.hit) stopped.abort();
+        reply += text;
         if (text) yield { type: "delta", text };
       }
       throw new AtelierError("engine_error", "The model stopped without finishing the reply. Try again.");
     } finally {
       await this.#record(input.caller, input.agentId, usage);
     }
+  }
+
+  /** A completed reply to a named person: what they said about themself is noted in the background. */
+  #remember(prepared: PreparedTurn, reply: string): void {
+    const { memory } = this.#options;
+    const after = prepared.after;
+    if (!memory || !after || reply.trim() === "") return;
+    memory.extractAfterTurn({ agent: prepared.agent, conversation: null, participantId: after.participantId, engine: prepared.engine, userMessage: after.userMessage, reply });
   }
 
   async #record(caller: CompletionCaller, agentId: string, usage: { promptTokens: number; completionTokens: number }): Promise<void> {
@@ -155,6 +175,15 @@ export class CompletionsService {
       this.#options.logger.warn({ err: error, keyId: caller.keyId }, "could not record API key usage");
     }
   }
+}
+
+/**
+ * The person an API request speaks for: the app's own id for them, scoped to the key that sent it (or
+ * the signed-in user without one), so another key of the same owner, or another owner's app sending
+ * the same `user`, is someone else and never reads their memories.
+ */
+export function apiParticipantId(caller: CompletionCaller, user: string): string {
+  return `${API_PERSON_PREFIX}${caller.keyId ?? caller.userId}:${user}`;
 }
 
 function mayUse(caller: CompletionCaller, agent: Agent): boolean {

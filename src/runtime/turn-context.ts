@@ -31,9 +31,21 @@ export interface TurnMessage extends ChatMessage {
   id?: string | undefined;
 }
 
-/** What a conversation turn leaves to do once the reply is written. */
+/**
+ * Whose turn it is. `conversation`: a stored conversation (memory and summaries). `person`: someone
+ * talking without one (the OpenAI-compatible API's `user`): their memories apply, there is nothing to
+ * summarise. Neither: a stateless turn, with no memory at all.
+ */
+export interface TurnScope {
+  conversation?: Conversation | undefined;
+  person?: { participantId: string } | undefined;
+}
+
+/** What a turn leaves to do once the reply is written. */
 export interface AfterTurn {
-  conversation: Conversation;
+  /** Null for a person without a conversation: their memories are noted, nothing is summarised. */
+  conversation: Conversation | null;
+  participantId: string;
   /** The message answered, for noting what the person said about themself. */
   userMessage: string;
   /** Tokens the history (everything but the system message and the latest message) may take. */
@@ -48,7 +60,7 @@ export interface PreparedTurn {
   plan: PromptPlan;
   /** The passages in the prompt, numbered as their [n] markers. */
   citations: Citation[];
-  /** Set for conversation turns the model answers (not for the OpenAI-compatible API, nor memory answers). */
+  /** Set for turns of a known person the model answers (not for stateless API requests, nor memory answers). */
   after?: AfterTurn | undefined;
 }
 
@@ -93,18 +105,21 @@ export class TurnContext {
   }
 
   /**
-   * `conversation`: whose turn this is (memory, summaries); absent for the OpenAI-compatible API,
-   * which runs the pipeline on the history a client sends (lore and knowledge still apply).
+   * `scope`: whose turn this is (see TurnScope). The OpenAI-compatible API runs the pipeline on the
+   * history a client sends, with a person when the request names its `user`; lore and knowledge
+   * apply either way.
    */
-  async prepare(agent: Agent, history: readonly TurnMessage[], conversation?: Conversation): Promise<PreparedTurn> {
+  async prepare(agent: Agent, history: readonly TurnMessage[], scope: TurnScope = {}): Promise<PreparedTurn> {
     const { memory, logger } = this.#options;
+    const { conversation } = scope;
+    const participantId = conversation?.participantId ?? scope.person?.participantId;
     const latest = history.at(-1);
-    const intent = conversation && memory && latest?.role === "user" ? detectMemoryIntent(latest.content) : null;
-    if (intent && conversation && memory) return memoryAnswer(agent, await memory.answerIntent(intent, agent.id, conversation.participantId));
+    const intent = participantId !== undefined && memory && latest?.role === "user" ? detectMemoryIntent(latest.content) : null;
+    if (intent && participantId !== undefined && memory) return memoryAnswer(agent, await memory.answerIntent(intent, agent.id, participantId));
 
     const engine = await this.#options.engines.resolve({ engine: agent.model.engine, model: agent.model.model });
     const summary = conversation ? await this.#options.store.summaries.latest(conversation.id) : undefined;
-    const prepared = await this.#build(agent, engine, history, conversation, summary);
+    const prepared = await this.#build(agent, engine, history, { conversation, participantId }, summary);
     if (!conversation || !memory || !prepared.after || prepared.plan.droppedMessages === 0) return prepared;
     // Older messages would be left out that no summary covers: summarise them first, so nothing is silently dropped.
     try {
@@ -112,15 +127,22 @@ export class TurnContext {
       const created = await memory.summariseNow({
         agent, conversation, engine, historyBudget: prepared.after.historyBudget, minKeep: 0, force: true, messages: stored,
       });
-      if (created) return await this.#build(agent, engine, history, conversation, created);
+      if (created) return await this.#build(agent, engine, history, { conversation, participantId }, created);
     } catch (error) {
       logger.warn({ err: error, conversationId: conversation.id }, "could not summarise the earlier conversation; its oldest messages are left out of this turn");
     }
     return prepared;
   }
 
-  async #build(agent: Agent, engine: ChatEngine, history: readonly TurnMessage[], conversation: Conversation | undefined, summary: ConversationSummary | undefined): Promise<PreparedTurn> {
+  async #build(
+    agent: Agent,
+    engine: ChatEngine,
+    history: readonly TurnMessage[],
+    who: { conversation: Conversation | undefined; participantId: string | undefined },
+    summary: ConversationSummary | undefined,
+  ): Promise<PreparedTurn> {
     const { knowledge, memory, lorebooks } = this.#options;
+    const { conversation, participantId } = who;
     const contextSize = engine.capabilities.contextSize;
     const promptBudget = contextSize - replyReserve(contextSize, agent.model.maxTokens);
     const countText = textTokens(engine);
@@ -131,9 +153,9 @@ export class TurnContext {
     const recent = history.slice(through >= 0 && inForce ? through + 1 : 0);
     const question = recent.at(-1)?.content ?? "";
 
-    const recall = conversation && memory
+    const recall = participantId !== undefined && memory
       ? await memory.recallFor({
-        agentId: agent.id, participantId: conversation.participantId, message: question,
+        agentId: agent.id, participantId, message: question,
         budgetTokens: Math.floor(memory.settings.recallShare * promptBudget), countTokens: countText,
       })
       : undefined;
@@ -170,11 +192,11 @@ export class TurnContext {
       excerpt: passage.text.length > EXCERPT_CHARS ? `${passage.text.slice(0, EXCERPT_CHARS).trimEnd()}…` : passage.text,
     }));
     // Only a person's own message is mined for facts about them (never an owner's or the agent's words).
-    if (!conversation || recent.at(-1)?.role !== "user") return { agent, engine, plan, citations };
+    if (participantId === undefined || recent.at(-1)?.role !== "user") return { agent, engine, plan, citations };
     const historyBudget = Math.max(0, promptBudget - plan.fixedTokens);
     // Next turn the message answered now is history too (the reply is added once it is written).
     const historyTokens = Math.max(0, plan.promptTokens - plan.fixedTokens) + (await engine.countTokens([{ role: "user", content: question }]));
-    return { agent, engine, plan, citations, after: { conversation, userMessage: question, historyBudget, historyTokens } };
+    return { agent, engine, plan, citations, after: { conversation: conversation ?? null, participantId, userMessage: question, historyBudget, historyTokens } };
   }
 }
 

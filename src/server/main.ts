@@ -118,7 +118,7 @@ export async function startServer(options: { config: Config; logger?: PinoLogger
     credentials: new CredentialsService({ store, audit, sessionTtlDays }),
     identity: new VisitorIdentity({ visitors: store.visitors, agents }),
     quotas: new QuotaService({ counters: store.quotas, settings: (agent) => agents.publishSettings(agent), logger }),
-    completions: new CompletionsService({ agents, chat, usage: store.apiKeyUsage, logger }),
+    completions: new CompletionsService({ agents, chat, usage: store.apiKeyUsage, memory, logger }),
     access: new Access({ agents, chat }),
     heartbeatMs: 15_000,
     cookies: { secure: secureCookies },

@@ -11,7 +11,8 @@ import { openEventStream, whileConnected } from "../sse.js";
 /*
  * The OpenAI-compatible API: an app that speaks the Chat Completions API talks to the caller's agents,
  * each one a "model" named by its handle. Requests follow OpenAI's shapes (unknown fields are ignored:
- * clients send many); errors keep Atelier's body, whose `error.message` OpenAI clients read.
+ * clients send many); errors keep Atelier's body, whose `error.message` OpenAI clients read. A request
+ * that names its `user` gets that person's memories with the agent (see CompletionsService).
  */
 
 /** API keys need the "chat" scope; a signed-in person may call it too. */
@@ -38,7 +39,9 @@ export const ChatCompletionRequest = z.looseObject({
   max_tokens: MaxTokens.nullish(),
   max_completion_tokens: MaxTokens.nullish(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).nullish(),
-  user: z.string().max(256).nullish(),
+  /** The app's id for the person it speaks for: they get per-person memory, scoped to the calling key. */
+  /** OpenAI allows up to 256 characters; an empty one names no one (clients send "" for "none"). */
+  user: z.string().trim().max(256, "`user` is at most 256 characters: send the app's id for the person").nullish(),
   n: z.literal(1, { error: "only n: 1 is supported (one reply per request)" }).nullish(),
   stop: z.union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).max(4)]).nullish(),
 });
@@ -139,6 +142,7 @@ function toCompletionRequest(body: ChatCompletionRequest): CompletionRequest {
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     seed: body.seed ?? undefined,
     stop: typeof stop === "string" ? [stop] : stop,
+    user: body.user || undefined,
   };
 }
 
