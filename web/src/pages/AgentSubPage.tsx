@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { useParams } from "react-router";
 import { AtelierError, type Agent } from "../../../src/contracts/index.js";
 import { api } from "../api.js";
+import { ButtonLink } from "../components/Button.js";
 import { ErrorMessage } from "../components/ErrorMessage.js";
 import { Loading } from "../components/Loading.js";
 import { NotFoundPage } from "./NotFoundPage.js";
@@ -20,4 +21,25 @@ export function AgentSubPage({ children }: { children: (agent: Agent) => ReactNo
     return <ErrorMessage error={agent.error} title="The agent could not be loaded" onRetry={reload} />;
   }
   return children(agent.value);
+}
+
+/** The header every agent sub-page starts with: its title, what it is for, and the way back. */
+export function AgentSubPageHeader({ agent, title, description }: { agent: Agent; title: string; description: string }) {
+  const id = encodeURIComponent(agent.id);
+  return (
+    <div className="page-header">
+      <div>
+        <h1>{title}</h1>
+        <p>{description}</p>
+      </div>
+      <div className="button-row">
+        <ButtonLink to={`/agents/${id}/edit`} variant="secondary">
+          Back to the editor
+        </ButtonLink>
+        <ButtonLink to={`/agents/${id}/chat`} variant="secondary">
+          Open full chat
+        </ButtonLink>
+      </div>
+    </div>
+  );
 }

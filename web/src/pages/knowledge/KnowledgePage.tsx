@@ -1,8 +1,7 @@
 import { type Agent } from "../../../../src/contracts/index.js";
-import { ButtonLink } from "../../components/Button.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
 import { Loading } from "../../components/Loading.js";
-import { AgentSubPage } from "../AgentSubPage.js";
+import { AgentSubPage, AgentSubPageHeader } from "../AgentSubPage.js";
 import { SearchPanel } from "./SearchPanel.js";
 import { SourceTable } from "./SourceTable.js";
 import { UploadArea } from "./UploadArea.js";
@@ -18,23 +17,9 @@ export function KnowledgePage() {
 function KnowledgeManager({ agent }: { agent: Agent }) {
   const knowledge = useKnowledge(agent.id);
   const { state, sources } = knowledge;
-  const id = encodeURIComponent(agent.id);
   return (
     <>
-      <div className="page-header">
-        <div>
-          <h1>Knowledge of {agent.name}</h1>
-          <p>Documents {agent.name} answers from, citing the passages it used.</p>
-        </div>
-        <div className="button-row">
-          <ButtonLink to={`/agents/${id}/edit`} variant="secondary">
-            Back to the editor
-          </ButtonLink>
-          <ButtonLink to={`/agents/${id}/chat`} variant="secondary">
-            Open full chat
-          </ButtonLink>
-        </div>
-      </div>
+      <AgentSubPageHeader agent={agent} title={`Knowledge of ${agent.name}`} description={`Documents ${agent.name} answers from, citing the passages it used.`} />
 
       <section className="card" aria-labelledby="knowledge-add-title">
         <h2 id="knowledge-add-title">Add documents</h2>

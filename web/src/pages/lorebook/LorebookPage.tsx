@@ -1,11 +1,11 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { useBlocker } from "react-router";
 import { AtelierError, type Agent } from "../../../../src/contracts/index.js";
-import { Button, ButtonLink } from "../../components/Button.js";
+import { Button } from "../../components/Button.js";
 import { ConfirmDialog } from "../../components/ConfirmDialog.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
 import { Loading } from "../../components/Loading.js";
-import { AgentSubPage } from "../AgentSubPage.js";
+import { AgentSubPage, AgentSubPageHeader } from "../AgentSubPage.js";
 import { BookSettings } from "./BookSettings.js";
 import { EntryList, entryTitle } from "./EntryList.js";
 import { LorebookFiles } from "./LorebookFiles.js";
@@ -24,7 +24,6 @@ function LorebookManager({ agent }: { agent: Agent }) {
   const { state, draft, dirty, error } = lore;
   const [openId, setOpenId] = useState<string | null>(null);
   const [status, setStatus] = useState("");
-  const id = encodeURIComponent(agent.id);
   const conflict = AtelierError.is(error, "conflict");
 
   const blocker = useBlocker(({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname);
@@ -43,20 +42,7 @@ function LorebookManager({ agent }: { agent: Agent }) {
 
   return (
     <>
-      <div className="page-header">
-        <div>
-          <h1>Lorebook of {agent.name}</h1>
-          <p>Facts about {agent.name}'s world, added to the prompt only when a conversation mentions them.</p>
-        </div>
-        <div className="button-row">
-          <ButtonLink to={`/agents/${id}/edit`} variant="secondary">
-            Back to the editor
-          </ButtonLink>
-          <ButtonLink to={`/agents/${id}/chat`} variant="secondary">
-            Open full chat
-          </ButtonLink>
-        </div>
-      </div>
+      <AgentSubPageHeader agent={agent} title={`Lorebook of ${agent.name}`} description={`Facts about ${agent.name}'s world, added to the prompt only when a conversation mentions them.`} />
       {state.status === "loading" && <Loading label="Loading the lorebook…" />}
       {state.status === "error" && <ErrorMessage error={state.error} title="The lorebook could not be loaded" onRetry={lore.reload} />}
       {state.status === "done" && draft && (

@@ -2,10 +2,9 @@ import { useCallback, useState } from "react";
 import { useSearchParams } from "react-router";
 import { type Agent } from "../../../../src/contracts/index.js";
 import { api } from "../../api.js";
-import { ButtonLink } from "../../components/Button.js";
 import { ErrorMessage } from "../../components/ErrorMessage.js";
 import { Loading } from "../../components/Loading.js";
-import { AgentSubPage } from "../AgentSubPage.js";
+import { AgentSubPage, AgentSubPageHeader } from "../AgentSubPage.js";
 import { useAsync } from "../useAsync.js";
 import { PeopleList } from "./PeopleList.js";
 import { PersonMemories } from "./PersonMemories.js";
@@ -20,7 +19,6 @@ function MemoryManager({ agent }: { agent: Agent }) {
   const [people, reload, setPeople] = useAsync(() => api.people(agent.id).then((result) => result.people), [agent.id]);
   const [params, setParams] = useSearchParams();
   const [announcement, setAnnouncement] = useState("");
-  const id = encodeURIComponent(agent.id);
   const list = people.status === "done" ? people.value : [];
   const selectedId = params.get("person") ?? list[0]?.participantId ?? null;
   const selected = list.find((person) => person.participantId === selectedId) ?? null;
@@ -35,20 +33,7 @@ function MemoryManager({ agent }: { agent: Agent }) {
 
   return (
     <>
-      <div className="page-header">
-        <div>
-          <h1>Memory of {agent.name}</h1>
-          <p>What {agent.name} remembers about each person it talks to.</p>
-        </div>
-        <div className="button-row">
-          <ButtonLink to={`/agents/${id}/edit`} variant="secondary">
-            Back to the editor
-          </ButtonLink>
-          <ButtonLink to={`/agents/${id}/chat`} variant="secondary">
-            Open full chat
-          </ButtonLink>
-        </div>
-      </div>
+      <AgentSubPageHeader agent={agent} title={`Memory of ${agent.name}`} description={`What ${agent.name} remembers about each person it talks to.`} />
       {people.status === "loading" && <Loading label="Loading the people…" />}
       {people.status === "error" && <ErrorMessage error={people.error} title="The people could not be loaded" onRetry={reload} />}
       {people.status === "done" && list.length === 0 && <EmptyMemory agentName={agent.name} />}
