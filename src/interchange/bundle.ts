@@ -4,6 +4,7 @@ import { AgentProfile, Handle } from "../contracts/agent.js";
 import { DocumentFormat } from "../contracts/knowledge.js";
 import { LorebookContent } from "../contracts/lorebook.js";
 import { decodeBase64, describeIssues, type ReadContext } from "./common.js";
+import { isImageMime } from "./image.js";
 
 const base64 = z.string().refine((value) => decodeBase64(value) !== null, "is not valid base64");
 
@@ -25,7 +26,7 @@ export const BundleKnowledge = z.object({
 export const BundleMedia = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected a sha256 in lowercase hex"),
   // Text rather than an enum in the type, as the media store hands it out; still only the four images.
-  mime: z.string().refine((value) => ["image/png", "image/jpeg", "image/webp", "image/gif"].includes(value), "expected image/png, image/jpeg, image/webp or image/gif"),
+  mime: z.string().refine((value): boolean => isImageMime(value), "expected image/png, image/jpeg, image/webp or image/gif"),
   base64,
 });
 

@@ -6,8 +6,6 @@ export const MiB = 1024 * 1024;
 export const FILE_MAX_BYTES = 32 * MiB;
 /** The largest card JSON (real cards are tens of kilobytes; megabytes of JSON is not a character). */
 export const CARD_JSON_MAX_BYTES = 4 * MiB;
-/** Avatars carried inside a card (data: URIs, CHARX icons), matching what the avatar upload accepts. */
-export const AVATAR_MAX_BYTES = 5 * MiB;
 
 export const ACCEPTED_TYPES =
   "a character card (.png with a 'chara' or 'ccv3' chunk, .json, .charx), an elizaOS character (.json) or an Atelier bundle (.json)";
@@ -130,20 +128,6 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-const IMAGE_MIME = /^image\/(png|jpeg|webp|gif)$/;
-export const IMAGE_EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif" };
-
-/** A `data:image/…;base64,` avatar, decoded; null when it is anything else or too large. */
-export function decodeDataUri(uri: string): Avatar | null {
-  const match = /^data:([a-z/+.-]+);base64,(.*)$/is.exec(uri.trim());
-  if (!match) return null;
-  const mime = match[1]!.toLowerCase();
-  if (!IMAGE_MIME.test(mime)) return null;
-  const bytes = decodeBase64(match[2]!);
-  if (bytes === null || bytes.byteLength === 0 || bytes.byteLength > AVATAR_MAX_BYTES) return null;
-  return { mime, bytes };
 }
 
 export function isHttpUrl(value: string): boolean {

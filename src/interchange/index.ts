@@ -6,3 +6,4 @@ export { readAgentFile, type AgentFile, type CharacterFile } from "./read.js";
 export { writeAgentFile, type WrittenFile } from "./write.js";
 export { AgentBundle, type AgentBundleInput, writeBundle } from "./bundle.js";
 export { readLorebookFile, writeWorldInfo } from "./world-info.js";
+export { AVATAR_MAX_BYTES, decodeDataUri, IMAGE_EXTENSIONS, sniffImage, type ImageMime } from "./image.js";

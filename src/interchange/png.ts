@@ -132,13 +132,3 @@ function hslToRgb(hue: number, saturation: number, lightness: number): [number, 
   };
   return [channel(hue + 1 / 3) * 255, channel(hue) * 255, channel(hue - 1 / 3) * 255];
 }
-
-/** The image type from the bytes themselves (a file's name or declared type can be wrong). */
-export function sniffImage(bytes: Uint8Array): string | null {
-  if (isPng(bytes)) return "image/png";
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
-  const ascii = (start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
-  if (ascii(0, 4) === "GIF8") return "image/gif";
-  if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "image/webp";
-  return null;
-}

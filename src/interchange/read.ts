@@ -5,11 +5,12 @@ import { cardToProfile, type ProfileWithoutHandle } from "./card-mapping.js";
 import { CardData, CardV1, CardV2, CardV3, V1_MARKERS } from "./card-schema.js";
 import { isZip, openCharx } from "./charx.js";
 import {
-  ACCEPTED_TYPES, AVATAR_MAX_BYTES, CARD_JSON_MAX_BYTES, FILE_MAX_BYTES, cardContext, decodeBase64, decodeDataUri, decodeUtf8,
+  ACCEPTED_TYPES, CARD_JSON_MAX_BYTES, FILE_MAX_BYTES, cardContext, decodeBase64, decodeUtf8,
   describeIssues, formatSize, isHttpUrl, isRecord, parseJson, tooLarge, type Avatar, type ReadContext,
 } from "./common.js";
 import { looksLikeEliza, readEliza } from "./eliza.js";
-import { cardTexts, encodePng, isPng, readPngChunks, sniffImage, withoutCardChunks } from "./png.js";
+import { AVATAR_MAX_BYTES, decodeDataUri, sniffImage } from "./image.js";
+import { cardTexts, encodePng, isPng, readPngChunks, withoutCardChunks } from "./png.js";
 
 export type CharacterFile = {
   kind: "character";

@@ -4,8 +4,9 @@ import type { LorebookContent } from "../contracts/lorebook.js";
 import type { CardAsset } from "./card-schema.js";
 import { profileToCard } from "./card-mapping.js";
 import { writeCharx } from "./charx.js";
-import { IMAGE_EXTENSIONS, encodeBase64, isHttpUrl, MiB, type Avatar } from "./common.js";
-import { placeholderPng, readPngChunks, sniffImage, withCardChunks, type PngChunk } from "./png.js";
+import { encodeBase64, isHttpUrl, MiB, type Avatar } from "./common.js";
+import { IMAGE_EXTENSIONS, isImageMime, sniffImage } from "./image.js";
+import { placeholderPng, readPngChunks, withCardChunks, type PngChunk } from "./png.js";
 
 export type WrittenFile = { bytes: Uint8Array; mime: string; extension: string };
 
@@ -32,7 +33,7 @@ export async function writeAgentFile(input: {
       let main = icon("ccdefault:", "png");
       if (isHttpUrl(profile.avatar)) main = icon(profile.avatar, urlExtension(profile.avatar));
       else if (avatar && avatar.bytes.byteLength <= JSON_AVATAR_MAX_BYTES) {
-        main = icon(`data:${avatar.mime};base64,${encodeBase64(avatar.bytes)}`, IMAGE_EXTENSIONS[avatar.mime] ?? "png");
+        main = icon(`data:${avatar.mime};base64,${encodeBase64(avatar.bytes)}`, extensionOf(avatar.mime));
       }
       return json(profileToCard({ profile, lorebook, version: 3, icon: main }));
     }
@@ -50,7 +51,7 @@ export async function writeAgentFile(input: {
         return { bytes: await writeCharx(card, []), mime: "application/zip", extension: "charx" };
       }
       const image = avatar ?? { mime: "image/png", bytes: placeholderPng(profile.name) };
-      const ext = IMAGE_EXTENSIONS[image.mime] ?? "png";
+      const ext = extensionOf(image.mime);
       const path = `assets/icon/image/main.${ext}`;
       const card = profileToCard({ profile, lorebook, version: 3, icon: icon(`embeded://${path}`, ext) });
       return { bytes: await writeCharx(card, [{ path, bytes: image.bytes }]), mime: "application/zip", extension: "charx" };
@@ -78,4 +79,9 @@ function pngChunksOf(avatar: Avatar | null): PngChunk[] | null {
 function urlExtension(url: string): string {
   const match = /\.(png|jpe?g|webp|gif)(?:[?#]|$)/i.exec(url);
   return match ? match[1]!.toLowerCase().replace("jpeg", "jpg") : "png";
+}
+
+/** The file extension of an image type; "png" for one Atelier does not know (the placeholder's). */
+function extensionOf(mime: string): string {
+  return isImageMime(mime) ? IMAGE_EXTENSIONS[mime] : "png";
 }

@@ -10,13 +10,13 @@ import {
   type ExportFormat,
   type ImportResult,
 } from "../contracts/index.js";
-import { readAgentFile, writeAgentFile, writeBundle, type AgentBundle, type AgentFile } from "../interchange/index.js";
+import { decodeDataUri, readAgentFile, writeAgentFile, writeBundle, type AgentBundle, type AgentFile, type ImageMime } from "../interchange/index.js";
 import type { KnowledgeService } from "../knowledge/knowledge-service.js";
 import { detectFormat } from "../knowledge/parse/index.js";
 import type { Store } from "../store/store.js";
 import { profileOf, type AgentsService } from "./agents-service.js";
 import { newId, slugify } from "./ids.js";
-import { checkImage, decodeDataUri, mediaUrl, parseMediaName, sha256Hex, type ImageMime } from "./media-files.js";
+import { checkImage, mediaUrl, parseMediaName, sha256Hex } from "./media-files.js";
 
 const MAX_HANDLE_ATTEMPTS = 50;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Agent, AtelierError, ExportQuery, IdParams, ImportResult } from "../../contracts/index.js";
+import { AVATAR_MAX_BYTES, IMAGE_EXTENSIONS } from "../../interchange/index.js";
 import { userOf, type Principal } from "../../runtime/auth/principal.js";
-import { IMAGE_EXTENSIONS, MAX_AVATAR_BYTES } from "../../runtime/media-files.js";
 import type { AuthRule } from "../authz.js";
 import { route, type RouteSpec } from "../route.js";
 import type { AppServices } from "../services.js";
@@ -41,8 +41,8 @@ export function interchangeRoutes({ access, interchange }: AppServices): RouteSp
     }),
     route({
       method: "PUT", url: AVATAR_URL, tag: "agents",
-      summary: `Set the agent's avatar: the raw image as the body (image/png, image/jpeg, image/webp or image/gif, at most ${MAX_AVATAR_BYTES / 1024 / 1024} MiB). Saves a new version whose avatar is the image's /media URL`,
-      auth: WRITE, params: IdParams, guard: own, upload: true, bodyLimit: MAX_AVATAR_BYTES, responses: { 200: Agent },
+      summary: `Set the agent's avatar: the raw image as the body (image/png, image/jpeg, image/webp or image/gif, at most ${AVATAR_MAX_BYTES / 1024 / 1024} MiB). Saves a new version whose avatar is the image's /media URL`,
+      auth: WRITE, params: IdParams, guard: own, upload: true, bodyLimit: AVATAR_MAX_BYTES, responses: { 200: Agent },
       handler: async ({ resource, request }) => {
         const contentType = request.headers["content-type"];
         if (!Buffer.isBuffer(request.body)) {
@@ -60,7 +60,7 @@ export function interchangeRoutes({ access, interchange }: AppServices): RouteSp
  */
 export function registerImageBodies(app: FastifyInstance): void {
   const types = Object.keys(IMAGE_EXTENSIONS).concat("image/jpg");
-  app.addContentTypeParser(types, { bodyLimit: MAX_AVATAR_BYTES }, (request, payload, done) => {
+  app.addContentTypeParser(types, { bodyLimit: AVATAR_MAX_BYTES }, (request, payload, done) => {
     if (request.routeOptions.url !== AVATAR_URL) {
       done(new AtelierError("unsupported_media_type", "This route does not take images. Send JSON."), undefined);
       return;
@@ -69,16 +69,16 @@ export function registerImageBodies(app: FastifyInstance): void {
     let size = 0;
     payload.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_AVATAR_BYTES) {
+      if (size > AVATAR_MAX_BYTES) {
         payload.removeAllListeners("data");
         payload.resume();
-        done(new AtelierError("payload_too_large", `The avatar is larger than ${MAX_AVATAR_BYTES / 1024 / 1024} MiB. Use a smaller image.`), undefined);
+        done(new AtelierError("payload_too_large", `The avatar is larger than ${AVATAR_MAX_BYTES / 1024 / 1024} MiB. Use a smaller image.`), undefined);
         return;
       }
       chunks.push(chunk);
     });
     payload.once("end", () => {
-      if (size <= MAX_AVATAR_BYTES) done(null, Buffer.concat(chunks));
+      if (size <= AVATAR_MAX_BYTES) done(null, Buffer.concat(chunks));
     });
     payload.once("error", (error) => done(error, undefined));
   });
