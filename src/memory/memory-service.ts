@@ -81,13 +81,7 @@ export class MemoryService {
     const people = await Promise.all(rows.map(async (row): Promise<RememberedPerson> => {
       const user = row.participantId.startsWith("usr_") ? await this.#store.users.get(row.participantId) : undefined;
       const visitor = row.participantId.startsWith("vis_") ? await this.#store.visitors.get(row.participantId) : undefined;
-      const label = user
-        ? user.name || user.email
-        : visitor?.externalKey
-          ? siteUserLabel(visitor.externalKey)
-          : row.participantId.startsWith("vis_")
-            ? `Visitor ${row.participantId.slice(-6)}`
-            : row.participantId.startsWith(API_PERSON_PREFIX) ? apiUserLabel(row.participantId) : row.participantId;
+      const label = personLabel(row.participantId, { user, externalKey: visitor?.externalKey ?? null });
       return { participantId: row.participantId, label, kind: user ? "user" : "visitor", memoryCount: row.memoryCount, updatedAt: row.updatedAt };
     }));
     return { people };
@@ -273,6 +267,15 @@ function personKey(agentId: string, participantId: string): string {
 
 function participantOf(source: ExchangeSource): string {
   return source.conversation ? source.conversation.participantId : source.participantId;
+}
+
+/** How the owner recognises a person: their account, the embedding site's id, the app's `user`, or a short visitor id. */
+function personLabel(participantId: string, known: { user: { name: string; email: string } | undefined; externalKey: string | null }): string {
+  if (known.user) return known.user.name || known.user.email;
+  if (known.externalKey) return siteUserLabel(known.externalKey);
+  if (participantId.startsWith("vis_")) return `Visitor ${participantId.slice(-6)}`;
+  if (participantId.startsWith(API_PERSON_PREFIX)) return apiUserLabel(participantId);
+  return participantId;
 }
 
 /**
