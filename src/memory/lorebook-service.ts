@@ -39,10 +39,7 @@ export class LorebookService {
 
   /** Replaces the whole lorebook; a stale expectedRevision is refused so no one's edit is silently lost. */
   async put(agentId: string, input: PutLorebook): Promise<Lorebook> {
-    if (input.expectedRevision !== undefined) {
-      const current = await this.#fresh(agentId);
-      if (current.revision !== input.expectedRevision) throw staleEdit(current.revision, input.expectedRevision);
-    }
+    // The store checks the revision in the same statement that writes (see #save for the refusal).
     return this.#save(agentId, input.lorebook, input.expectedRevision);
   }
 
@@ -70,7 +67,7 @@ export class LorebookService {
 
   /** Which entries these messages would trigger, within the lorebook's own budget; nothing is saved. */
   async test(agentId: string, input: LorebookTest, countTokens: CountTokens): Promise<LorebookTestResult> {
-    const { book } = await this.#fresh(agentId).then((fresh) => this.#remember(agentId, fresh));
+    const { book } = this.#remember(agentId, await this.#fresh(agentId));
     const selection = await selectLore({ lorebook: book, messages: input.messages, budgetTokens: book.tokenBudget, countTokens });
     return { entries: selection.entries, tokens: selection.tokens, budget: book.tokenBudget, warnings: regexProblems(book) };
   }
@@ -100,22 +97,16 @@ export class LorebookService {
     }
   }
 
-  /** Cached when read recently enough, else read again (kept as the same object when unchanged, so its compiled keys stay). */
+  /** Cached when read recently enough, else read again (see #remember: an unchanged book keeps its object, so its compiled keys stay). */
   async #read(agentId: string): Promise<CachedBook> {
     const cached = this.#cache.get(agentId);
-    const now = Date.now();
-    if (cached && now - cached.readAt < LOREBOOK_CACHE_MS) {
+    if (cached && Date.now() - cached.readAt < LOREBOOK_CACHE_MS) {
       // Most recently used last: the first key is the one to drop.
       this.#cache.delete(agentId);
       this.#cache.set(agentId, cached);
       return cached;
     }
-    const fresh = await this.#fresh(agentId);
-    if (cached && cached.book.revision === fresh.revision && cached.book.updatedAt === fresh.updatedAt) {
-      cached.readAt = now;
-      return cached;
-    }
-    return this.#remember(agentId, fresh);
+    return this.#remember(agentId, await this.#fresh(agentId));
   }
 
   async #fresh(agentId: string): Promise<Lorebook> {
