@@ -3,7 +3,7 @@ import {
   AtelierError, IdParams, Lorebook, LorebookImportQuery, LorebookImportResult, LorebookTest, LorebookTestResult, PutLorebook,
   type Agent, type LorebookContent,
 } from "../../contracts/index.js";
-import { readAgentFile, readLorebookFile, writeWorldInfo } from "../../interchange/index.js";
+import { FILE_MAX_BYTES, readAgentFile, readLorebookFile, writeWorldInfo } from "../../interchange/index.js";
 import type { Principal } from "../../runtime/auth/principal.js";
 import { textTokens, type TextTokens } from "../../runtime/text-tokens.js";
 import type { AuthRule } from "../authz.js";
@@ -15,8 +15,8 @@ const WRITE: AuthRule = { allow: ["user"], scope: "agents:write" };
 
 /** A whole lorebook as JSON can be large (2,000 entries of up to 20,000 characters each are allowed). */
 const LOREBOOK_BODY_LIMIT = 16 * 1024 * 1024;
-/** Largest file an import takes: a lorebook JSON, or a card (PNG with its avatar, CHARX) carrying one. */
-const IMPORT_FILE_LIMIT = 32 * 1024 * 1024;
+/** Largest file an import takes: a lorebook JSON, or a card (PNG with its avatar, CHARX) carrying one; the card reader's own limit. */
+const IMPORT_FILE_LIMIT = FILE_MAX_BYTES;
 
 export function lorebookRoutes({ access, lorebooks, engines }: AppServices): RouteSpec[] {
   const own = ({ params, principal }: { params: { id: string }; principal: Principal }) => access.ownAgent(principal, params.id);
