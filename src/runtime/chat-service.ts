@@ -18,7 +18,7 @@ import type { Store } from "../store/store.js";
 import type { AgentsService } from "./agents-service.js";
 import { newId } from "./ids.js";
 import type { Logger } from "./logger.js";
-import { expandMacros } from "./macros.js";
+import { expandMacros, mentionsUser } from "./macros.js";
 import type { ReplyHub, ReplyRun } from "./reply-hub.js";
 import type { DomainEvent, EventBus } from "./events.js";
 import { isVisibleToParticipant, toHistory, TurnContext, type KnowledgeRetriever, type PreparedTurn, type TurnMessage, type TurnScope } from "./turn-context.js";
@@ -110,7 +110,7 @@ export class ChatService {
     const opening = agent.greetings[0];
     if (opening) {
       // The person may be known already from another conversation with this agent.
-      const user = (await this.#options.memory?.nameOf(agent.id, input.participantId)) ?? null;
+      const user = mentionsUser(opening) ? ((await this.#options.memory?.nameOf(agent.id, input.participantId)) ?? null) : null;
       const greeting = expandMacros(opening, { char: agent.name, user }, { addressed: true });
       await conversations.appendMessage({
         id: newId("msg"),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AgentProfile } from "../contracts/index.js";
-import { expandMacros, withMacros } from "./macros.js";
+import { expandMacros, mentionsUser, withMacros } from "./macros.js";
 import { renderPersona } from "./persona.js";
 
 describe("expandMacros", () => {
@@ -36,5 +36,15 @@ describe("withMacros", () => {
     expect(persona).toContain("Scenario:\nSam walks into Bea's bakery.");
     expect(persona).toContain("User: Hi Bea\nBea: Hi Sam!");
     expect(persona).not.toMatch(/\{\{/);
+  });
+});
+
+describe("mentionsUser", () => {
+  it("tells whether a text names the person, however the card spells it", () => {
+    expect(mentionsUser("Welcome back, {{ User }}!")).toBe(true);
+    expect(mentionsUser("<USER> walks in.")).toBe(true);
+    expect(mentionsUser("Hello, {{char}} here.")).toBe(false);
+    // The same answer every time: no regex state carried between calls.
+    expect([mentionsUser("{{user}}"), mentionsUser("{{user}}")]).toEqual([true, true]);
   });
 });

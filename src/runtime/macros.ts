@@ -9,7 +9,9 @@ export interface MacroNames {
 }
 
 const CHAR = /\{\{\s*char\s*\}\}|<BOT>/gi;
-const USER = /\{\{\s*user\s*\}\}|<USER>/gi;
+const USER_PATTERN = String.raw`\{\{\s*user\s*\}\}|<USER>`;
+const USER = new RegExp(USER_PATTERN, "gi");
+const MENTIONS_USER = new RegExp(USER_PATTERN, "i");
 
 /**
  * Character cards write {{char}} and {{user}} (older ones <BOT> and <USER>) for the two speakers.
@@ -20,6 +22,11 @@ export function expandMacros(text: string, names: MacroNames, options: { address
   if (!text.includes("{{") && !text.includes("<")) return text;
   const user = names.user ?? (options.addressed ? "you" : "the user");
   return text.replace(CHAR, () => names.char).replace(USER, () => user);
+}
+
+/** Whether the text names the person ({{user}}, <USER>): only then is their name worth looking up. */
+export function mentionsUser(text: string): boolean {
+  return MENTIONS_USER.test(text);
 }
 
 /** The profile with its macros expanded wherever it talks about the speakers. */
