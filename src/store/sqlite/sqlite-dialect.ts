@@ -6,11 +6,16 @@ import {
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
+  type SqliteDatabase,
   type SqliteDialectConfig,
+  type SqliteStatement,
 } from "kysely";
 
+/** Distinct statements kept prepared; a query built with a variable-length IN list is a new text per length. */
+const STATEMENT_CACHE_SIZE = 256;
+
 /**
- * Kysely's SqliteDialect with two changes for a database that several processes may write:
+ * Kysely's SqliteDialect with three changes, two for a database that several processes may write:
  *
  * - Transactions start with BEGIN IMMEDIATE. A deferred BEGIN that reads and then writes must
  *   upgrade its lock, and when another process wrote in between SQLite fails at once with
@@ -20,13 +25,19 @@ import {
  *   pending migrations in one transaction: a crash mid-migration leaves the previous schema, and a
  *   second process opening at the same time waits, then finds nothing left to do. A future
  *   migration that must toggle foreign_keys (table rebuilds) has to do so outside this transaction.
+ * - Prepared statements are kept and reused by SQL text. Kysely's driver prepares every query
+ *   afresh, and SQLite's parse and plan was a quarter of a chat turn's store time (server-overhead
+ *   benchmark). Reuse is safe: the driver runs one query at a time on its single connection, and
+ *   SQLite re-prepares a kept statement by itself after a schema change.
  */
 export class AtelierSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
 
   constructor(config: SqliteDialectConfig) {
-    super(config);
-    this.#config = config;
+    const database = config.database;
+    const cached = { ...config, database: typeof database === "function" ? async () => new StatementCache(await database()) : new StatementCache(database) };
+    super(cached);
+    this.#config = cached;
   }
 
   override createDriver(): Driver {
@@ -47,5 +58,33 @@ class ImmediateSqliteDriver extends SqliteDriver {
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
     return true;
+  }
+}
+
+/** A connection whose prepare() returns the statement it prepared before for the same text (LRU). */
+class StatementCache implements SqliteDatabase {
+  readonly #database: SqliteDatabase;
+  readonly #statements = new Map<string, SqliteStatement>();
+
+  constructor(database: SqliteDatabase) {
+    this.#database = database;
+  }
+
+  prepare(sql: string): SqliteStatement {
+    let statement = this.#statements.get(sql);
+    if (statement) {
+      // Re-inserted: Map keeps insertion order, so the first key is the least recently used.
+      this.#statements.delete(sql);
+    } else {
+      statement = this.#database.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
+    }
+    this.#statements.set(sql, statement);
+    return statement;
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.#database.close();
   }
 }
