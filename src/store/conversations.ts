@@ -46,6 +46,12 @@ export interface ConversationRepository {
    * conversation's updatedAt to its createdAt, atomically. Throws not_found (conversation), conflict (id).
    */
   appendMessage(message: NewMessage): Promise<Message>;
+  /**
+   * appendMessage for several messages of one conversation, in order and in one transaction (a turn's
+   * question and the reply placeholder: one commit instead of two). Throws bad_request when they are
+   * not all in one conversation; not_found and conflict as appendMessage, storing none of them.
+   */
+  appendMessages(messages: readonly NewMessage[]): Promise<Message[]>;
   /** Saves streamed text so far; the message stays incomplete. Throws not_found. */
   saveProgress(messageId: string, content: string): Promise<void>;
   /** Final state of an assistant reply. Throws not_found. */

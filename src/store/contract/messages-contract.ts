@@ -43,6 +43,29 @@ export function describeMessageContract(open: OpenStore): void {
       expect(await store().conversations.getMessage(uniqueId("msg"))).toBeUndefined();
     });
 
+    it("appends several messages of one conversation in order, in one transaction", async () => {
+      const conversationId = await newConversation();
+      await store().conversations.appendMessage(userMessage(conversationId, { content: "first" }));
+      const question = userMessage(conversationId, { content: "second", createdAt: at(2) });
+      const placeholder = userMessage(conversationId, { role: "assistant", content: "", status: "incomplete", createdAt: at(3), model: "m", agentVersion: 1 });
+      const stored = await store().conversations.appendMessages([question, placeholder]);
+
+      expect(stored.map((message) => [message.id, message.role, message.status])).toEqual([[question.id, "user", "complete"], [placeholder.id, "assistant", "incomplete"]]);
+      expect((await store().conversations.listMessages(conversationId)).map((message) => message.content)).toEqual(["first", "second", ""]);
+      expect((await store().conversations.get(conversationId))?.updatedAt).toBe(at(3));
+
+      // A failure on the second leaves the first unstored too.
+      const orphan = userMessage(conversationId, { content: "third" });
+      await expectAtelierError(store().conversations.appendMessages([orphan, userMessage(conversationId, { id: question.id })]), "conflict");
+      expect(await store().conversations.getMessage(orphan.id)).toBeUndefined();
+      expect(await store().conversations.listMessages(conversationId)).toHaveLength(3);
+
+      const elsewhere = await newConversation();
+      await expectAtelierError(store().conversations.appendMessages([userMessage(conversationId), userMessage(elsewhere)]), "bad_request");
+      expect(await store().conversations.listMessages(elsewhere)).toHaveLength(0);
+      expect(await store().conversations.appendMessages([])).toEqual([]);
+    });
+
     it("labels assistant messages with their author (the agent unless told) and keeps a review state", async () => {
       const conversationId = await newConversation();
       const agentReply = await store().conversations.appendMessage(userMessage(conversationId, { role: "assistant" }));

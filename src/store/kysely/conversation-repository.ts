@@ -81,53 +81,69 @@ export class KyselyConversationRepository implements ConversationRepository {
     return result.numDeletedRows > 0n;
   }
 
-  appendMessage(message: NewMessage): Promise<Message> {
+  async appendMessage(message: NewMessage): Promise<Message> {
+    const [stored] = await this.appendMessages([message]);
+    return stored!;
+  }
+
+  appendMessages(messages: readonly NewMessage[]): Promise<Message[]> {
     const { errors } = this.#context;
+    const conversationId = messages[0]?.conversationId;
+    if (conversationId === undefined) return Promise.resolve([]);
+    if (messages.some((message) => message.conversationId !== conversationId)) {
+      return Promise.reject(new AtelierError("bad_request", "Messages appended together must belong to one conversation."));
+    }
     return this.#context.db.transaction().execute(async (trx) => {
       // Writing the conversation row first takes its write lock before seq is read, so concurrent
       // appends (PostgreSQL connections, other SQLite processes) queue here instead of racing for a seq.
       const bumped = await trx.updateTable("conversations")
-        .set({ updated_at: message.createdAt })
-        .where("id", "=", message.conversationId)
+        .set({ updated_at: messages.at(-1)!.createdAt })
+        .where("id", "=", conversationId)
         .executeTakeFirstOrThrow();
-      if (bumped.numUpdatedRows === 0n) throw new AtelierError("not_found", `No conversation "${message.conversationId}".`);
+      if (bumped.numUpdatedRows === 0n) throw new AtelierError("not_found", `No conversation "${conversationId}".`);
       const last = await trx.selectFrom("messages")
         .select("seq")
-        .where("conversation_id", "=", message.conversationId)
+        .where("conversation_id", "=", conversationId)
         .orderBy("seq", "desc")
         .limit(1)
         .executeTakeFirst();
-      try {
-        const row = await trx.insertInto("messages")
-          .values({
-            id: message.id,
-            conversation_id: message.conversationId,
-            seq: (last?.seq ?? 0) + 1,
-            role: message.role,
-            content: message.content,
-            status: message.status,
-            finish_reason: null,
-            ...usageColumns(null),
-            model: message.model ?? null,
-            agent_version: message.agentVersion ?? null,
-            created_at: message.createdAt,
-            completed_at: message.completedAt ?? null,
-            first_token_ms: null,
-            duration_ms: null,
-            replaced_by: null,
-            citations: message.citations && message.citations.length > 0 ? JSON.stringify(message.citations) : null,
-            author: message.role === "assistant" ? (message.author ?? "agent") : null,
-            review: message.review ?? null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return toMessage(row);
-      } catch (error) {
-        if (errors.isUniqueViolation(error)) {
-          throw new AtelierError("conflict", `A message with the id "${message.id}" already exists.`, { cause: error });
+      let seq = last?.seq ?? 0;
+      const stored: Message[] = [];
+      for (const message of messages) {
+        seq += 1;
+        try {
+          const row = await trx.insertInto("messages")
+            .values({
+              id: message.id,
+              conversation_id: conversationId,
+              seq,
+              role: message.role,
+              content: message.content,
+              status: message.status,
+              finish_reason: null,
+              ...usageColumns(null),
+              model: message.model ?? null,
+              agent_version: message.agentVersion ?? null,
+              created_at: message.createdAt,
+              completed_at: message.completedAt ?? null,
+              first_token_ms: null,
+              duration_ms: null,
+              replaced_by: null,
+              citations: message.citations && message.citations.length > 0 ? JSON.stringify(message.citations) : null,
+              author: message.role === "assistant" ? (message.author ?? "agent") : null,
+              review: message.review ?? null,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          stored.push(toMessage(row));
+        } catch (error) {
+          if (errors.isUniqueViolation(error)) {
+            throw new AtelierError("conflict", `A message with the id "${message.id}" already exists.`, { cause: error });
+          }
+          throw error;
         }
-        throw error;
       }
+      return stored;
     });
   }
 
