@@ -14,6 +14,7 @@ import {
 import type { EngineProvider } from "../engine/chat-engine.js";
 import type { LorebookService } from "../memory/lorebook-service.js";
 import type { MemoryService } from "../memory/memory-service.js";
+import type { NewMessage } from "../store/conversations.js";
 import type { Store } from "../store/store.js";
 import type { AgentsService } from "./agents-service.js";
 import { newId } from "./ids.js";
@@ -213,9 +214,8 @@ export class ChatService {
       const history = await this.#history(conversation.id);
       history.push({ role: "user", content: input.content });
       const prepared = await this.prepareTurn(agent, history, { conversation });
-      const userMessage = await this.#appendUserMessage(input);
-      await this.#startReply({ run, conversation, prepared, userMessageId: userMessage.id, review });
-      return { run, userMessage, held: review ? "review" : null };
+      const userMessage = await this.#startReply({ run, conversation, prepared, question: this.#userMessage(input), review });
+      return { run, userMessage: userMessage!, held: review ? "review" : null };
     } catch (error) {
       this.#options.hub.discard(run);
       throw error;
@@ -223,18 +223,14 @@ export class ChatService {
   }
 
   async #appendUserMessage(input: TurnTarget & { content: string }): Promise<Message> {
-    const now = this.#now().toISOString();
-    const message = await this.#options.store.conversations.appendMessage({
-      id: newId("msg"),
-      conversationId: input.conversation.id,
-      role: "user",
-      content: input.content,
-      status: "complete",
-      createdAt: now,
-      completedAt: now,
-    });
+    const message = await this.#options.store.conversations.appendMessage(this.#userMessage(input));
     this.publish(input.agent, { type: "message.created", conversationId: input.conversation.id, message });
     return message;
+  }
+
+  #userMessage(input: TurnTarget & { content: string }): NewMessage {
+    const now = this.#now().toISOString();
+    return { id: newId("msg"), conversationId: input.conversation.id, role: "user", content: input.content, status: "complete", createdAt: now, completedAt: now };
   }
 
   /** Replies to visitors wait for the owner's review when the agent's publish settings say so. */
@@ -264,7 +260,7 @@ export class ChatService {
         throw new AtelierError("bad_request", "There is no reply to regenerate yet: send a message first.");
       }
       const prepared = await this.prepareTurn(agent, toHistory(answered), { conversation });
-      await this.#startReply({ run, conversation, prepared, userMessageId: null, review });
+      await this.#startReply({ run, conversation, prepared, question: null, review });
       if (replacing) await this.#options.store.conversations.replaceMessage(replacing.id, run.messageId);
       return { run, held: review ? "review" : null };
     } catch (error) {
@@ -331,17 +327,22 @@ export class ChatService {
     return this.#turns.prepare(agent, history, context);
   }
 
+  /**
+   * Stores the reply's placeholder, with the question it answers when there is a new one (one commit
+   * for both), and starts generating. Returns the stored question.
+   */
   async #startReply(input: {
     run: ReplyRun;
     conversation: Conversation;
     prepared: PreparedTurn;
-    userMessageId: string | null;
+    /** The user's new message; null when an earlier one is answered again. */
+    question: NewMessage | null;
     /** Store the reply as a draft for the owner's review. */
     review: boolean;
-  }): Promise<void> {
+  }): Promise<Message | null> {
     const { run, conversation, prepared } = input;
     const startedAt = performance.now();
-    await this.#options.store.conversations.appendMessage({
+    const placeholder: NewMessage = {
       id: run.messageId,
       conversationId: conversation.id,
       role: "assistant",
@@ -352,18 +353,22 @@ export class ChatService {
       createdAt: this.#now().toISOString(),
       citations: prepared.citations,
       review: input.review ? "pending" : null,
-    });
+    };
+    const stored = await this.#options.store.conversations.appendMessages(input.question ? [input.question, placeholder] : [placeholder]);
+    const question = input.question ? stored[0]! : null;
+    if (question) this.publish(prepared.agent, { type: "message.created", conversationId: conversation.id, message: question });
     this.publish(prepared.agent, { type: "reply.started", conversationId: conversation.id, messageId: run.messageId, held: input.review });
     run.push({
       type: "message-start",
       messageId: run.messageId,
       conversationId: conversation.id,
-      userMessageId: input.userMessageId,
+      userMessageId: question?.id ?? null,
       model: prepared.engine.modelId,
       agentVersion: prepared.agent.version,
     });
     for (const citation of prepared.citations) run.push({ type: "source-cited", messageId: run.messageId, ...citation });
     void this.#generate({ run, conversation, prepared, startedAt });
+    return question;
   }
 
   async #generate(input: { run: ReplyRun; conversation: Conversation; prepared: PreparedTurn; startedAt: number }): Promise<void> {
@@ -474,3 +479,4 @@ export class ChatService {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
