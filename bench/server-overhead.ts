@@ -5,13 +5,13 @@
  * while it holds 1,000 SSE streams open against an upstream that stalls.
  */
 import http from "node:http";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Agent, ChatMessage, ConversationWithMessages } from "../src/contracts/index.js";
 import { renderPersona } from "../src/runtime/persona.js";
 import type { Benchmark, BenchContext } from "./lib/benchmark.js";
 import { bearer, seedBenchApiKeyInDataDir } from "./lib/auth.js";
-import { repoRoot } from "./lib/environment.js";
+import { repoRoot, resultsDir } from "./lib/environment.js";
 import { attributeProfile, monotonicMicros } from "./lib/profile.js";
 import { cpuTimeMs, freePort, rssMiB, spawnNode, stopChild, waitForStatus, type Child } from "./lib/processes.js";
 import { target, type BenchOutcome, type Table } from "./lib/report.js";
@@ -432,6 +432,9 @@ async function profiledRun(context: BenchContext, stack: Stack, workDir: string,
   const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
   if (!file) throw new Error("the profiled server wrote no .cpuprofile");
   const attribution = attributeProfile(path.join(profileDir, file), window);
+  // Kept for a closer look (Chrome DevTools → Performance → Load profile); git-ignored like the results.
+  mkdirSync(resultsDir, { recursive: true });
+  copyFileSync(path.join(profileDir, file), path.join(resultsDir, "server-overhead.cpuprofile"));
   context.log(`server-overhead: profiled ${turns} turns, main thread ${attribution.busyMs.toFixed(0)} ms busy, ${attribution.idleMs.toFixed(0)} ms idle`);
   return { turns, attribution, window };
 }
