@@ -1,8 +1,6 @@
 import { modelsDirOf, type Config } from "../contracts/index.js";
 import type { Logger } from "../runtime/logger.js";
 import type { EmbeddingEngine } from "./embedding-engine.js";
-import { isRemoteModel, resolveModel } from "./llama-cpp/model-files.js";
-import { OpenAICompatibleEmbeddingEngine } from "./openai-compatible/openai-embedding.js";
 
 /**
  * The embedding engine the configuration asks for, or undefined when none is configured (knowledge
@@ -18,7 +16,9 @@ export async function createEmbeddingEngine(options: {
   if (!embedding) return undefined;
   const { model } = embedding;
 
+  // Adapters are imported when configured, as in the chat engine factories.
   if (embedding.engine === "openai-compatible") {
+    const { OpenAICompatibleEmbeddingEngine } = await import("./openai-compatible/openai-embedding.js");
     const engine = await OpenAICompatibleEmbeddingEngine.connect({
       baseUrl: config.openai.baseUrl,
       apiKey: config.openai.apiKey,
@@ -30,6 +30,7 @@ export async function createEmbeddingEngine(options: {
     return engine;
   }
 
+  const { isRemoteModel, resolveModel } = await import("./llama-cpp/model-files.js");
   let lastLogged = 0;
   const modelPath = await resolveModel({
     model,
@@ -43,7 +44,6 @@ export async function createEmbeddingEngine(options: {
       }
     },
   });
-  // Imported lazily: only llama-cpp embedding configurations need the adapter.
   const { LlamaCppEmbeddingEngine } = await import("./llama-cpp/llama-embedding.js");
   const engine = await LlamaCppEmbeddingEngine.load({
     modelPath,

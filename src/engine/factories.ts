@@ -1,14 +1,19 @@
 import { modelsDirOf } from "../contracts/index.js";
-import { LlamaCppEngine } from "./llama-cpp/llama-engine.js";
-import { isRemoteModel, resolveModel } from "./llama-cpp/model-files.js";
-import { OpenAICompatibleEngine } from "./openai-compatible/openai-engine.js";
 import type { Logger } from "../runtime/logger.js";
 import type { EngineFactories } from "./provider.js";
 
-/** The real adapters, as the composition root wires them. */
+/**
+ * The real adapters, as the composition root wires them. Each is imported when first used: node-llama-cpp
+ * alone takes ~0.7 s to load, which a server on an OpenAI-compatible upstream need not spend (nor the
+ * openai client a llama.cpp one).
+ */
 export function defaultEngineFactories(options: { logger: Logger }): EngineFactories {
   return {
     async llamaCpp({ model, config, onProgress }) {
+      const [{ LlamaCppEngine }, { isRemoteModel, resolveModel }] = await Promise.all([
+        import("./llama-cpp/llama-engine.js"),
+        import("./llama-cpp/model-files.js"),
+      ]);
       let lastLogged = 0;
       const modelPath = await resolveModel({
         model,
@@ -34,6 +39,7 @@ export function defaultEngineFactories(options: { logger: Logger }): EngineFacto
       });
     },
     async openAICompatible({ model, config }) {
+      const { OpenAICompatibleEngine } = await import("./openai-compatible/openai-engine.js");
       return new OpenAICompatibleEngine({
         baseUrl: config.openai.baseUrl,
         apiKey: config.openai.apiKey,
