@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { AtelierError, type ChatMessage, type FinishReason, type TokenUsage } from "../../contracts/index.js";
 import type { ChatEngine, ChatRequest, EngineCapabilities, EngineEvent } from "../chat-engine.js";
+import { completionChunks } from "./completion-chunks.js";
 import {
   mapRequestError,
   mapStreamError,
@@ -90,7 +91,8 @@ export class OpenAICompatibleEngine implements ChatEngine {
       }
       let stream: AsyncIterable<ChatCompletionChunk>;
       try {
-        stream = await this.#client.chat.completions.create(this.#requestBody(request), { signal: controller.signal });
+        const response = await this.#client.chat.completions.create(this.#requestBody(request), { signal: controller.signal }).asResponse();
+        stream = completionChunks(response, controller.signal);
       } catch (error) {
         if (callerSignal?.aborted) {
           yield abortedEnd(request.messages, text);
