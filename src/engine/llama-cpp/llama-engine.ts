@@ -19,7 +19,7 @@ import {
 import { AtelierError, type ChatMessage, type FinishReason, type TokenUsage } from "../../contracts/index.js";
 import type { ChatEngine, ChatRequest, EngineCapabilities, EngineEvent } from "../chat-engine.js";
 import { AsyncQueue } from "./async-queue.js";
-import { formatPrompt, renderPrompt, toChatHistory, withReply } from "./chat-format.js";
+import { formatPrompt, renderPrompt, toChatHistory, withReply, type RenderedPrompt } from "./chat-format.js";
 import { disposedError, toEngineError } from "./engine-errors.js";
 import {
   assertModelFile,
@@ -108,6 +108,8 @@ interface PreparedRequest {
 }
 
 const MAX_CACHED_GRAMMARS = 32;
+/** Rendered prompts kept (see renderMessages): enough for the turns of several conversations in flight. */
+const MAX_CACHED_RENDERS = 32;
 
 /**
  * The embedded llama.cpp engine: one model, one context, `sequences` conversations at once. Each
@@ -126,6 +128,7 @@ export class LlamaCppEngine implements ChatEngine {
   private readonly pool: SequencePool<Conversation>;
   private readonly running = new Map<AbortController, Promise<unknown>>();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private readonly renders = new Map<string, RenderedPrompt>();
   private readonly totals = { generations: 0, promptTokens: 0, evaluatedPromptTokens: 0, completionTokens: 0, splicedPrompts: 0 };
   /** The token LlamaCompletion puts before every input, if this vocabulary has one. */
   private readonly beginningToken: Token | undefined;
@@ -204,7 +207,7 @@ export class LlamaCppEngine implements ChatEngine {
    */
   async countTokens(messages: readonly ChatMessage[]): Promise<number> {
     this.assertUsable();
-    return this.promptTokens(toChatHistory(messages)).length;
+    return this.renderMessages(messages).tokens.length;
   }
 
   /** Read-only counters for tests, benchmarks and readiness checks. */
@@ -257,7 +260,7 @@ export class LlamaCppEngine implements ChatEngine {
 
   private async prepare(request: ChatRequest): Promise<PreparedRequest> {
     const history = toChatHistory(request.messages);
-    const rendered = this.render(history);
+    const rendered = this.renderMessages(request.messages);
     const prompt = this.withBeginningToken(rendered.tokens);
     // Fail before waiting for a sequence when the prompt cannot fit at all.
     this.replyBudget(prompt.length, request.sampling.maxTokens);
@@ -450,6 +453,25 @@ export class LlamaCppEngine implements ChatEngine {
     } catch (error) {
       throw toEngineError(error, { modelId: this.modelId, doing: "formatting the prompt" });
     }
+  }
+
+  /**
+   * render() for messages, remembering the last few: a turn counts its prompt while fitting it to the
+   * budget and then sends exactly those messages, so generation finds them rendered and tokenised
+   * already (both scale with the prompt's length, and sit before the first token). Callers only read
+   * the cached tokens.
+   */
+  private renderMessages(messages: readonly ChatMessage[]): RenderedPrompt {
+    const key = messages.map((message) => `${message.role}\u0000${message.content}`).join("\u0001");
+    let rendered = this.renders.get(key);
+    if (rendered) {
+      this.renders.delete(key);
+    } else {
+      rendered = this.render(toChatHistory(messages));
+      if (this.renders.size >= MAX_CACHED_RENDERS) this.renders.delete(this.renders.keys().next().value!);
+    }
+    this.renders.set(key, rendered);
+    return rendered;
   }
 
   private render(history: readonly ChatHistoryItem[]): ReturnType<typeof renderPrompt> {
