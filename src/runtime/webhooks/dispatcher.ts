@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { AtelierError, type Config, type WebhookDelivery } from "../../contracts/index.js";
 import type { EventBus } from "../events.js";
 import { newId } from "../ids.js";
@@ -71,8 +72,12 @@ export class WebhookDispatcher {
         this.#remember(mapped.data.message.id);
       }
       const now = this.#now().toISOString();
-      const payload = webhookBody({ id: newId("evt"), type: mapped.type, createdAt: now, data: mapped.data });
-      this.#queue(() => this.#options.repository.enqueueEvent({ ownerId: event.ownerId, event: mapped.type, payload, now, newId: () => newId("dlv") }));
+      this.#queue(async () => {
+        // After the current I/O: the event's emitter (a chat turn about to stream its reply) goes first.
+        await yieldToEventLoop();
+        const payload = webhookBody({ id: newId("evt"), type: mapped.type, createdAt: now, data: mapped.data });
+        return this.#options.repository.enqueueEvent({ ownerId: event.ownerId, event: mapped.type, payload, now, newId: () => newId("dlv") });
+      });
     });
     this.#loop = this.#run();
   }
