@@ -38,7 +38,33 @@ export function toVersionSummary(row: { agent_id: string; version: number; profi
   return { version: row.version, createdAt: row.created_at, name: profile.name };
 }
 
-/** Profiles are parsed, not cast: defaults added to the schema later fill in for old versions. */
+/** Parsed profiles by their stored text, most recently used last (see readProfile). */
+const parsedProfiles = new Map<string, AgentProfile>();
+const PARSED_PROFILES_KEPT = 64;
+
+/**
+ * Profiles are parsed, not cast: defaults added to the schema later fill in for old versions. A
+ * version's profile never changes once written, and every turn reads its agent, so parses are kept
+ * by the stored text (a stored profile is up to a few hundred KB; the schema's checks on it were a
+ * tenth of a millisecond per turn). What is kept is frozen, so a caller that tried to change a shared
+ * profile would fail loudly instead of changing it for everyone.
+ */
 function readProfile(text: string, what: string): AgentProfile {
-  return parseStored(AgentProfile, parseStoredJson(text, what), what);
+  let profile = parsedProfiles.get(text);
+  if (profile) {
+    parsedProfiles.delete(text);
+  } else {
+    profile = deepFreeze(parseStored(AgentProfile, parseStoredJson(text, what), what));
+    if (parsedProfiles.size >= PARSED_PROFILES_KEPT) parsedProfiles.delete(parsedProfiles.keys().next().value!);
+  }
+  parsedProfiles.set(text, profile);
+  return profile;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
