@@ -5,7 +5,6 @@ import type { EmbeddingEngine } from "../engine/embedding-engine.js";
 import { newId } from "../runtime/ids.js";
 import type { Logger } from "../runtime/logger.js";
 import type { KnowledgeRepository, SourceLease } from "../store/knowledge.js";
-import { chunkDocument } from "./chunk.js";
 import { parseDocument } from "./parse/index.js";
 import { Wakeup } from "../runtime/wakeup.js";
 
@@ -137,6 +136,8 @@ export class Indexer {
     const document = await parseDocument({ name: source.name, format: source.format, bytes, signal });
     signal.throwIfAborted();
     await yieldToEventLoop();
+    // Loaded with the first document: the tokenizer's tables take ~0.3 s to load, which start-up need not wait for.
+    const { chunkDocument } = await import("./chunk.js");
     const chunks = chunkDocument(document, this.#options.chunking);
     await yieldToEventLoop();
     if (!(await this.#progress(lease, { phase: "chunking", done: chunks.length, total: chunks.length }))) return false;

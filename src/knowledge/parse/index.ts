@@ -2,7 +2,6 @@ import { AtelierError } from "../../contracts/errors.js";
 import type { DocumentFormat } from "../../contracts/knowledge.js";
 import { requireText, throwIfAborted, type ParsedDocument } from "./common.js";
 import { parseCsv } from "./csv.js";
-import { parseDocx } from "./docx.js";
 import { parseHtml } from "./html.js";
 import { parseJson } from "./json.js";
 import { parseMarkdown } from "./markdown.js";
@@ -93,7 +92,8 @@ function parseByFormat(input: { name: string; format: DocumentFormat; bytes: Uin
     case "pdf":
       return parsePdf(input);
     case "docx":
-      return parseDocx(input);
+      // mammoth and its zip and XML libraries load with the first Word document (~0.15 s), not at start-up.
+      return import("./docx.js").then(({ parseDocx }) => parseDocx(input));
     case "csv":
       return parseCsv(input);
     case "json":
