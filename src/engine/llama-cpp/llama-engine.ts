@@ -16,6 +16,7 @@ import {
   type LlamaText,
   type Token,
 } from "node-llama-cpp";
+import { LRUCache } from "lru-cache";
 import { AtelierError, type ChatMessage, type FinishReason, type TokenUsage } from "../../contracts/index.js";
 import type { ChatEngine, ChatRequest, EngineCapabilities, EngineEvent } from "../chat-engine.js";
 import { AsyncQueue } from "./async-queue.js";
@@ -128,7 +129,7 @@ export class LlamaCppEngine implements ChatEngine {
   private readonly pool: SequencePool<Conversation>;
   private readonly running = new Map<AbortController, Promise<unknown>>();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
-  private readonly renders = new Map<string, RenderedPrompt>();
+  private readonly renders = new LRUCache<string, RenderedPrompt>({ max: MAX_CACHED_RENDERS });
   private readonly totals = { generations: 0, promptTokens: 0, evaluatedPromptTokens: 0, completionTokens: 0, splicedPrompts: 0 };
   /** The token LlamaCompletion puts before every input, if this vocabulary has one. */
   private readonly beginningToken: Token | undefined;
@@ -464,13 +465,10 @@ export class LlamaCppEngine implements ChatEngine {
   private renderMessages(messages: readonly ChatMessage[]): RenderedPrompt {
     const key = messages.map((message) => `${message.role}\u0000${message.content}`).join("\u0001");
     let rendered = this.renders.get(key);
-    if (rendered) {
-      this.renders.delete(key);
-    } else {
+    if (!rendered) {
       rendered = this.render(toChatHistory(messages));
-      if (this.renders.size >= MAX_CACHED_RENDERS) this.renders.delete(this.renders.keys().next().value!);
+      this.renders.set(key, rendered);
     }
-    this.renders.set(key, rendered);
     return rendered;
   }
 

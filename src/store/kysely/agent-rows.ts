@@ -1,4 +1,5 @@
 import { AgentProfile, Visibility, type Agent, type AgentVersionSummary } from "../../contracts/index.js";
+import { LRUCache } from "lru-cache";
 import { parseStored, parseStoredJson } from "./stored-data.js";
 
 /** An agent joined with one of its versions, as the agent queries select it. */
@@ -38,9 +39,8 @@ export function toVersionSummary(row: { agent_id: string; version: number; profi
   return { version: row.version, createdAt: row.created_at, name: profile.name };
 }
 
-/** Parsed profiles by their stored text, most recently used last (see readProfile). */
-const parsedProfiles = new Map<string, AgentProfile>();
-const PARSED_PROFILES_KEPT = 64;
+/** Parsed profiles by their stored text (see readProfile). */
+const parsedProfiles = new LRUCache<string, AgentProfile>({ max: 64 });
 
 /**
  * Profiles are parsed, not cast: defaults added to the schema later fill in for old versions. A
@@ -51,13 +51,10 @@ const PARSED_PROFILES_KEPT = 64;
  */
 function readProfile(text: string, what: string): AgentProfile {
   let profile = parsedProfiles.get(text);
-  if (profile) {
-    parsedProfiles.delete(text);
-  } else {
+  if (!profile) {
     profile = deepFreeze(parseStored(AgentProfile, parseStoredJson(text, what), what));
-    if (parsedProfiles.size >= PARSED_PROFILES_KEPT) parsedProfiles.delete(parsedProfiles.keys().next().value!);
+    parsedProfiles.set(text, profile);
   }
-  parsedProfiles.set(text, profile);
   return profile;
 }
 

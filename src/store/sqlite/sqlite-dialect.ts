@@ -10,6 +10,7 @@ import {
   type SqliteDialectConfig,
   type SqliteStatement,
 } from "kysely";
+import { LRUCache } from "lru-cache";
 
 /** Distinct statements kept prepared; a query built with a variable-length IN list is a new text per length. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -64,7 +65,7 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 /** A connection whose prepare() returns the statement it prepared before for the same text (LRU). */
 class StatementCache implements SqliteDatabase {
   readonly #database: SqliteDatabase;
-  readonly #statements = new Map<string, SqliteStatement>();
+  readonly #statements = new LRUCache<string, SqliteStatement>({ max: STATEMENT_CACHE_SIZE });
 
   constructor(database: SqliteDatabase) {
     this.#database = database;
@@ -72,14 +73,10 @@ class StatementCache implements SqliteDatabase {
 
   prepare(sql: string): SqliteStatement {
     let statement = this.#statements.get(sql);
-    if (statement) {
-      // Re-inserted: Map keeps insertion order, so the first key is the least recently used.
-      this.#statements.delete(sql);
-    } else {
+    if (!statement) {
       statement = this.#database.prepare(sql);
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
+      this.#statements.set(sql, statement);
     }
-    this.#statements.set(sql, statement);
     return statement;
   }
 
